@@ -1,0 +1,1 @@
+"""Pure dosing core: no Django imports."""

@@ -1,0 +1,1 @@
+"""Pure instruments core: no Django imports."""

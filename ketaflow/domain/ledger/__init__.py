@@ -1,0 +1,1 @@
+"""Pure ledger core: no Django imports."""

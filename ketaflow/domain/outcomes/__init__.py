@@ -1,0 +1,1 @@
+"""Pure outcomes core: no Django imports."""

@@ -1,0 +1,1 @@
+"""Pure pk core: no Django imports."""

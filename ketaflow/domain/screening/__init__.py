@@ -1,0 +1,1 @@
+"""Pure screening core: no Django imports."""
