@@ -24,7 +24,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "ketaflow.core.admin_site.KetaflowAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -220,3 +220,4 @@ LOGGING = {
 # Lockout is per username: a clinic's chairside tablets share one IP, so locking by IP would lock out
 # a whole site after one person's typos.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_LOCKOUT_CALLABLE = "ketaflow.accounts.views.locked_out"

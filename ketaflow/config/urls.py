@@ -5,5 +5,6 @@ urlpatterns = [
     path("", include("ketaflow.core.urls")),
     path("accounts/", include("ketaflow.accounts.urls")),
     path("clinic/", include("ketaflow.clinics.urls")),
+    path("patients/", include("ketaflow.patients.urls")),
     path("django-admin/", admin.site.urls),
 ]

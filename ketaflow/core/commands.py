@@ -31,19 +31,19 @@ class KetaflowCommand(BaseCommand):
     json_output = True
 
     def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
-        kwargs.setdefault("parser_class", OneLineParser)
         parser = super().create_parser(prog_name, subcommand, **kwargs)
-        parser.called_from_command_line = self._called_from_command_line  # type: ignore[attr-defined]
-        self._propagate_parser_class(parser)
+        self._one_line_errors(parser)
         return parser
 
-    def _propagate_parser_class(self, parser: CommandParser) -> None:
+    def _one_line_errors(self, parser: CommandParser) -> None:
+        """Make the parser (and any sub-command parsers) report errors as one line."""
+        parser.__class__ = OneLineParser
+        parser.called_from_command_line = getattr(self, "_called_from_command_line", False)  # type: ignore[attr-defined]
         for action in parser._actions:
             choices = getattr(action, "choices", None)
             if isinstance(choices, dict):
                 for sub in choices.values():
-                    sub.__class__ = OneLineParser
-                    sub.called_from_command_line = self._called_from_command_line  # type: ignore[attr-defined]
+                    self._one_line_errors(sub)
 
     def add_arguments(self, parser: CommandParser) -> None:
         if self.json_output:

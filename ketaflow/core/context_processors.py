@@ -5,6 +5,10 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
+from ketaflow.accounts.roles import permissions_for
+
 
 def ketaflow(request: HttpRequest) -> dict[str, Any]:
-    return {"DEMO_MODE": settings.DEMO_MODE, "KETAFLOW_VERSION": "0.1.0"}
+    user: Any = getattr(request, "user", None)
+    perms = permissions_for(user.role) if user is not None and user.is_authenticated else frozenset()
+    return {"DEMO_MODE": settings.DEMO_MODE, "KETAFLOW_VERSION": "0.1.0", "user_perms": perms}

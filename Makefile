@@ -1,0 +1,68 @@
+# Ketaflow: `make run` and `make test` do all the set-up on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | md5sum | cut -c1-12)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export KETAFLOW_VAR_DIR ?= $(CURDIR)/var
+
+.PHONY: install run run-prod test lint pytest bench demo clean browser-deps system-deps
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev,redis,bench]'
+	@rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+install: $(STAMP) system-deps
+
+# WeasyPrint needs Pango; install it from Debian when it is missing and apt is usable.
+system-deps:
+	@if ! ldconfig -p 2>/dev/null | grep -q libpango-1.0; then \
+	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Pango for PDF rendering (apt-get)"; \
+	    (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null; \
+	  else echo "warning: libpango is missing: PDFs will not render (apt-get install libpango-1.0-0)"; fi; \
+	fi
+
+# Browser tests drive Debian's Chromium (Playwright cannot download browsers here).
+browser-deps:
+	@if ! command -v chromium >/dev/null; then \
+	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian chromium (apt-get)"; \
+	    (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; \
+	  else echo "warning: chromium is missing and apt-get is not usable: browser tests will fail"; fi; \
+	fi
+
+demo: install
+	DEBUG=1 $(BIN)/ketaflow migrate --no-input -v 0
+	DEBUG=1 $(BIN)/ketaflow demo
+
+run: demo
+	@echo "Starting the task worker and the web server on http://$(HOST):$(PORT)/"
+	@DEBUG=1 $(BIN)/ketaflow db_worker --queue-name '*' >$(KETAFLOW_VAR_DIR)/worker.log 2>&1 & \
+	  worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
+	  DEBUG=1 $(BIN)/ketaflow runserver $(HOST):$(PORT)
+
+run-prod: install
+	bash scripts/run-prod.sh
+
+lint: install
+	$(BIN)/ruff check ketaflow bench tests
+	$(BIN)/ruff format --check ketaflow bench tests
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+	DEBUG=1 $(BIN)/ketaflow makemigrations --check --dry-run -v 0
+
+pytest: install browser-deps
+	$(BIN)/pytest -q -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+test: lint pytest
+
+bench: install
+	@for script in bench/*.py; do echo "== $$script"; DEBUG=1 $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) var
