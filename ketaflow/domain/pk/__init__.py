@@ -1,1 +1,45 @@
-"""Pure pk core: no Django imports."""
+"""Pure PK/PD engine: ketamine compartment models, exact infusion solver, population simulation, PD links,
+recovery forecasts and Bayesian individualisation. No Django imports (import-linter contract)."""
+
+from .models import (
+    DEFAULT_MODEL_ID,
+    MODELS,
+    Covariates,
+    PKModel,
+    PKModelError,
+    PKParameters,
+    get_model,
+    list_models,
+)
+from .simulation import (
+    PopulationResult,
+    SimulationResult,
+    sample_parameters,
+    simulate,
+    simulate_population,
+)
+from .solver import Bolus, Infusion, Schedule, ScheduleError
+
+#: Version of the PK/PD engine, stored with every persisted prediction so it can be reproduced.
+ENGINE_VERSION = "pk-1.0.0"
+
+__all__ = [
+    "DEFAULT_MODEL_ID",
+    "ENGINE_VERSION",
+    "MODELS",
+    "Bolus",
+    "Covariates",
+    "Infusion",
+    "PKModel",
+    "PKModelError",
+    "PKParameters",
+    "PopulationResult",
+    "Schedule",
+    "ScheduleError",
+    "SimulationResult",
+    "get_model",
+    "list_models",
+    "sample_parameters",
+    "simulate",
+    "simulate_population",
+]
