@@ -16,13 +16,17 @@ Interval = tuple[int, int]
 
 def normalise(intervals: Iterable[Interval]) -> list[Interval]:
     """Sort, drop empty intervals and merge overlapping or touching ones."""
-    ordered = sorted(iv for iv in intervals if iv[1] > iv[0])
     merged: list[Interval] = []
-    for start, end in ordered:
-        if merged and start <= merged[-1][1]:
-            if end > merged[-1][1]:
-                merged[-1] = (merged[-1][0], end)
+    current_start = current_end = 0
+    for start, end in sorted(intervals):
+        if end <= start:
+            continue
+        if merged and start <= current_end:
+            if end > current_end:
+                current_end = end
+                merged[-1] = (current_start, end)
         else:
+            current_start, current_end = start, end
             merged.append((start, end))
     return merged
 
@@ -43,26 +47,37 @@ def intersect(left: Sequence[Interval], right: Sequence[Interval]) -> list[Inter
     return result
 
 
-def subtract(base: Sequence[Interval], holes: Sequence[Interval]) -> list[Interval]:
-    """Parts of the normalised list ``base`` not covered by the normalised list ``holes``."""
+def subtract(
+    base: Sequence[Interval], holes: Sequence[Interval], hole_ends: Sequence[int] | None = None
+) -> list[Interval]:
+    """Parts of the normalised list ``base`` not covered by the normalised list ``holes``.
+
+    ``hole_ends`` (the end of each hole, precomputed by the caller when the same holes are reused) lets
+    each base interval jump to its first relevant hole by bisection, so holes far from ``base`` cost nothing.
+    """
+    if not holes:
+        return list(base)
+    if hole_ends is None:
+        hole_ends = [end for _, end in holes]
     result: list[Interval] = []
-    j = 0
+    append = result.append
     n_holes = len(holes)
     for start, end in base:
-        # Skip holes entirely before this interval.
-        while j < n_holes and holes[j][1] <= start:
-            j += 1
-        k = j
+        k = bisect_right(hole_ends, start)
         cursor = start
-        while k < n_holes and holes[k][0] < end:
-            if holes[k][0] > cursor:
-                result.append((cursor, holes[k][0]))
-            cursor = max(cursor, holes[k][1])
+        while k < n_holes:
+            hole_start, hole_end = holes[k]
+            if hole_start >= end:
+                break
+            if hole_start > cursor:
+                append((cursor, hole_start))
+            if hole_end > cursor:
+                cursor = hole_end
             if cursor >= end:
                 break
             k += 1
         if cursor < end:
-            result.append((cursor, end))
+            append((cursor, end))
     return result
 
 

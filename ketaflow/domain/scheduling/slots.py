@@ -20,6 +20,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 
 from ketaflow.domain.scheduling import errors
 from ketaflow.domain.scheduling.calendar import (
@@ -102,16 +103,30 @@ def _widened_busy(
     by_provider: dict[Id, list[Interval]] = defaultdict(list)
     by_room: dict[Id, list[Interval]] = defaultdict(list)
     for booking in bookings:
-        start = to_seconds(booking.starts_at) - booking.buffer_before_minutes * 60 - after
-        end = to_seconds_ceil(booking.ends_at) + booking.buffer_after_minutes * 60 + before
+        # Bookings are checked to be aware on construction. Floor the start, ceil the end (int() floors
+        # positive timestamps, and every clinic date is after 1970).
+        start_ts = booking.starts_at.timestamp()
+        end_ts = booking.ends_at.timestamp()
+        start = int(start_ts)
+        end = int(end_ts)
+        if end < end_ts:
+            end += 1
+        interval = (
+            start - booking.buffer_before_minutes * 60 - after,
+            end + booking.buffer_after_minutes * 60 + before,
+        )
         if booking.provider_id is not None:
-            by_provider[booking.provider_id].append((start, end))
+            by_provider[booking.provider_id].append(interval)
         if booking.room_id is not None:
-            by_room[booking.room_id].append((start, end))
+            by_room[booking.room_id].append(interval)
     return (
         {key: normalise(value) for key, value in by_provider.items()},
         {key: normalise(value) for key, value in by_room.items()},
     )
+
+
+def _with_ends(intervals: list[Interval]) -> tuple[list[Interval], list[int]]:
+    return intervals, [end for _, end in intervals]
 
 
 def _starts_in(
@@ -190,15 +205,12 @@ def find_consultation_slots(
         opening = clip(opening_intervals(location, calendar), earliest, latest + duration)
         if not opening:
             continue
-        room_free: list[tuple[Id, list[Interval]]] = []
-        if location.room_ids is not None:
-            for room_id in location.room_ids:
-                room_free.append((room_id, subtract(opening, room_busy.get(room_id, []))))
+        rooms = [(room_id, *_with_ends(room_busy.get(room_id, []))) for room_id in location.room_ids or ()]
         for provider_id in staff.staff_at(location.id):
             if wanted_providers is not None and provider_id not in wanted_providers:
                 continue
             free = intersect(opening, staff.intervals(provider_id, location.id, calendar))
-            free = subtract(free, provider_busy.get(provider_id, []))
+            free = subtract(free, *_with_ends(provider_busy.get(provider_id, [])))
             if not free:
                 continue
             if location.room_ids is None:
@@ -206,9 +218,9 @@ def find_consultation_slots(
                 found.append((location.id, provider_id, starts, [None] * len(starts)))
                 continue
             room_of: dict[int, Id | None] = {}
-            for room_id, room_intervals in room_free:
+            for room_id, busy, busy_ends in rooms:
                 room_starts = _starts_in(
-                    intersect(free, room_intervals),
+                    subtract(free, busy, busy_ends),
                     duration,
                     earliest,
                     latest,
@@ -229,29 +241,23 @@ def find_consultation_slots(
 def _materialise(found: list[tuple[Id, Id, list[int], list[Id | None]]], duration: int) -> list[Slot]:
     """Merge the per-pair lists into one list of ``Slot`` sorted by (start, location id, provider id)."""
     found.sort(key=lambda item: (_id_key(item[0]), _id_key(item[1])))
-    n_pairs = len(found)
-    keys: list[int] = []
-    for rank, (_, _, starts, _) in enumerate(found):
-        # Start times and pair rank packed into one int: sorting ints is much cheaper than tuples.
-        keys.extend([start * n_pairs + rank for start in starts])
-    keys.sort()
-    cursors = [0] * n_pairs
-    moments: dict[int, dt.datetime] = {}
+    distinct = {start for _, _, starts, _ in found for start in starts}
+    distinct.update([start + duration for start in distinct])
+    moments = {second: dt.datetime.fromtimestamp(second, dt.UTC) for second in distinct}
     slots: list[Slot] = []
-    append = slots.append
-    for key in keys:
-        start, rank = divmod(key, n_pairs)
-        location_id, provider_id, _, rooms = found[rank]
-        room_id = rooms[cursors[rank]]
-        cursors[rank] += 1
-        start_dt = moments.get(start)
-        if start_dt is None:
-            start_dt = moments[start] = dt.datetime.fromtimestamp(start, dt.UTC)
-        end_dt = moments.get(start + duration)
-        if end_dt is None:
-            end_dt = moments[start + duration] = dt.datetime.fromtimestamp(start + duration, dt.UTC)
-        append(Slot(start_dt, end_dt, location_id, provider_id, room_id))
+    for location_id, provider_id, starts, rooms in found:
+        slots.extend(
+            [
+                Slot(moments[start], moments[start + duration], location_id, provider_id, room_id)
+                for start, room_id in zip(starts, rooms, strict=True)
+            ]
+        )
+    # Stable sort: pairs were laid out in (location, provider) order, so ties keep that order.
+    slots.sort(key=_start_of)
     return slots
+
+
+_start_of = attrgetter("start")
 
 
 def next_free_slots(
