@@ -59,9 +59,9 @@ class DoseError(ValueError):
     """One or more hard stops: the order must not be given as entered.
 
     ``messages`` holds every problem found (not only the first), so a form can show them all at once;
-    ``str(error)`` joins them into the one line the CLI prints.
+    ``str(error)`` joins the sentences into the one line the CLI prints.
     """
 
     def __init__(self, messages: Iterable[str]) -> None:
         self.messages: tuple[str, ...] = tuple(messages)
-        super().__init__("; ".join(self.messages))
+        super().__init__(" ".join(self.messages))

@@ -119,7 +119,7 @@ def test_all_problems_are_reported_together() -> None:
     with pytest.raises(DoseError) as excinfo:
         calculate_iv_infusion(order(weight_kg=500.0, concentration_mg_per_ml=0.0))
     assert len(excinfo.value.messages) == 2
-    assert str(excinfo.value) == "; ".join(excinfo.value.messages)
+    assert str(excinfo.value) == " ".join(excinfo.value.messages)
 
 
 def test_undiluted_syringe_uses_the_drug_volume_as_final_volume() -> None:
