@@ -29,7 +29,9 @@ class StaffSessionMiddleware:
                 logout(request)
                 messages.info(request, "Your session expired after 15 minutes without activity. Please log in again.")
                 return HttpResponseRedirect(f"{reverse('accounts:login')}?next={request.path}")
-            request.session[SESSION_LAST_SEEN] = now
+            # Write the session at most once a minute, not on every request.
+            if last_seen is None or now - float(last_seen) > 60:
+                request.session[SESSION_LAST_SEEN] = now
             if (
                 not settings.DEMO_MODE
                 and not user.is_verified()  # type: ignore[attr-defined]

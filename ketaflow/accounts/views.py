@@ -42,7 +42,7 @@ class LoginView(auth_views.LoginView):
 
     def get_success_url(self) -> str:
         user = self.request.user
-        if getattr(user, "is_clinic_staff", False) and not user.is_verified():  # type: ignore[union-attr]
+        if getattr(user, "is_clinic_staff", False) and not getattr(user, "is_verified", lambda: False)():
             nxt = self.get_redirect_url()
             target = reverse("accounts:otp") if totp_device_for(user) else reverse("accounts:otp_setup")  # type: ignore[arg-type]
             return f"{target}?next={nxt}" if nxt else target

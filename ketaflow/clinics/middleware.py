@@ -3,8 +3,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.functional import SimpleLazyObject
 
-from ketaflow.clinics.selectors import location_for_request
+from ketaflow.clinics.selectors import allowed_locations, location_for_request
 
 
 class CurrentLocationMiddleware:
@@ -15,4 +16,5 @@ class CurrentLocationMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.location = location_for_request(request)  # type: ignore[attr-defined]
+        request.allowed_locations = SimpleLazyObject(lambda: allowed_locations(request))  # type: ignore[attr-defined]
         return self.get_response(request)

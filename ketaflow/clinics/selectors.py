@@ -20,11 +20,19 @@ def locations_for_user(user: Any) -> QuerySet[Location]:
     return user.locations.filter(is_active=True).order_by("name")
 
 
+def allowed_locations(request: Any) -> list[Location]:
+    """The locations the request's user works at, fetched once per request."""
+    cached: list[Location] | None = getattr(request, "_allowed_locations", None)
+    if cached is None:
+        user = request.user
+        staff = user.is_authenticated and user.role != Role.PATIENT
+        cached = list(locations_for_user(user)) if staff else []
+        request._allowed_locations = cached
+    return cached
+
+
 def _resolve(request: Any) -> Location | None:
-    user = request.user
-    if not user.is_authenticated or user.role == Role.PATIENT:
-        return None
-    allowed = list(locations_for_user(user))
+    allowed = allowed_locations(request)
     wanted = request.session.get(SESSION_LOCATION)
     for location in allowed:
         if str(location.uuid) == wanted:

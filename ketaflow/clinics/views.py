@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,7 +16,7 @@ from ketaflow.clinics.forms import ChairForm, ClosureForm, LocationForm, Opening
 from ketaflow.clinics.models import Chair, Closure, Location, Room
 from ketaflow.clinics.selectors import SESSION_LOCATION, locations_for_user
 from ketaflow.clinics.services import location_child_save, location_update
-from ketaflow.core.permissions import staff_required
+from ketaflow.core.permissions import WRONG_LOCATION, staff_required
 
 
 def _managed_location(request: HttpRequest, location_uuid: object) -> Location:
@@ -91,8 +92,7 @@ def switch_location(request: HttpRequest) -> HttpResponse:
     except ValueError:
         wanted_uuid = None
     if wanted_uuid is None or not locations_for_user(request.user).filter(uuid=wanted_uuid).exists():
-        messages.error(request, "You are not assigned to that location.")
-        return HttpResponseRedirect(reverse("core:dashboard"), status=303)
+        raise PermissionDenied(WRONG_LOCATION)
     request.session[SESSION_LOCATION] = str(wanted_uuid)
     nxt = request.POST.get("next", "")
     if nxt and url_has_allowed_host_and_scheme(nxt, {request.get_host()}, request.is_secure()):

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
 from ketaflow.accounts.roles import Perm
@@ -26,6 +27,15 @@ class KetaflowAdminSite(admin.AdminSite):
 
         verified = settings.DEMO_MODE or user.is_verified()
         return bool(verified and user.has_role_perm(Perm.USE_ADMIN))
+
+
+    def login(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        """No separate admin log-in: staff log in (with TOTP) through Ketaflow; others get 403."""
+        if request.user.is_authenticated:
+            raise PermissionDenied("The admin is for clinic managers.")
+        from django.contrib.auth.views import redirect_to_login
+
+        return redirect_to_login(request.GET.get("next", "/django-admin/"))
 
 
 class KetaflowAdminConfig(AdminConfig):
