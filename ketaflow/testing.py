@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -62,3 +63,87 @@ def as_persona(clinic: Clinic) -> Any:
         return login(client, clinic.user(name))
 
     return make
+
+
+# ---------------------------------------------------------------------------------------------------
+# Browser journeys: Playwright driving Debian's Chromium (Playwright cannot download browsers here).
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "var" / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Any:
+    import os
+
+    from playwright.sync_api import sync_playwright
+
+    # The ORM is called from test code while Playwright's sync loop is alive in the same thread.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.hookimpl(tryfirst=True, hookwrapper=True)
+def pytest_runtest_makereport(item: Any, call: Any) -> Any:
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"report_{report.when}", report)
+
+
+def _new_page(chromium: Any, request: Any, viewport: dict[str, int]) -> Any:
+    context = chromium.new_context(viewport=viewport, bypass_csp=False, locale="en-US", timezone_id="America/Chicago")
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.console_errors = errors
+    return context, page
+
+
+@pytest.fixture
+def page(chromium: Any, request: Any, live_server: Any) -> Any:
+    """A fresh browser tab at a tablet-sized viewport; a screenshot lands in var/test-artifacts on failure."""
+    context, tab = _new_page(chromium, request, {"width": 1024, "height": 768})
+    tab.base_url = live_server.url
+    yield tab
+    failed = getattr(request.node, "report_call", None)
+    if failed is not None and failed.failed:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        tab.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+
+
+def axe_violations(page: Any, impacts: tuple[str, ...] = ("serious", "critical")) -> list[dict[str, Any]]:
+    """Run axe-core in the page (through CDP, so the CSP is untouched) and return serious/critical findings."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [v for v in results.response["violations"] if v.get("impact") in impacts]
+
+
+def browser_login(page: Any, username: str, password: str = "ketaflow-demo-2026") -> None:
+    """Log in through the real form, including the TOTP step for staff."""
+    from ketaflow.accounts.services import totp_current_code, totp_device_for
+
+    page.goto(f"{page.base_url}/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    user = User.objects.get(username=username)
+    device = totp_device_for(user)
+    if device is not None:
+        page.wait_for_url("**/accounts/otp/**")
+        page.get_by_label("6-digit code").fill(totp_current_code(device))
+        page.get_by_role("button", name="Verify").click()
