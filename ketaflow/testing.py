@@ -13,7 +13,20 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from ketaflow.accounts.models import User
 from ketaflow.accounts.services import totp_device_for
 
-PERSONA_NAMES = ["frank", "fran", "nina", "noah", "paul", "priya", "carl", "cora", "mia", "audrey", "pat", "oscar"]
+PERSONA_NAMES = [
+    "frank",
+    "fran",
+    "nina",
+    "noah",
+    "paul",
+    "priya",
+    "carl",
+    "cora",
+    "mia",
+    "audrey",
+    "pat",
+    "oscar",
+]
 
 
 @dataclass
@@ -30,16 +43,18 @@ class Clinic:
 def clinic(db: Any) -> Clinic:
     """The demo clinic with 6 synthetic patients, plus `oscar`, a staff member with no location."""
     from ketaflow.accounts.roles import Role
+    from ketaflow.accounts.services import totp_device_set
     from ketaflow.clinics.models import Location
     from ketaflow.core.demo import DEMO_TOTP_HEX, load_demo
-    from ketaflow.accounts.services import totp_device_set
 
     load_demo(patients=6)
     oscar = User.objects.create_user(username="oscar", password="ketaflow-demo-2026", role=Role.NURSE)
     totp_device_set(user=oscar, key_hex=DEMO_TOTP_HEX)
     users = {u.username: u for u in User.objects.all()}
     return Clinic(
-        wdm=Location.objects.get(slug="west-des-moines"), dsm=Location.objects.get(slug="des-moines"), users=users
+        wdm=Location.objects.get(slug="west-des-moines"),
+        dsm=Location.objects.get(slug="des-moines"),
+        users=users,
     )
 
 
@@ -103,7 +118,9 @@ def pytest_runtest_makereport(item: Any, call: Any) -> Any:
 
 
 def _new_page(chromium: Any, request: Any, viewport: dict[str, int]) -> Any:
-    context = chromium.new_context(viewport=viewport, bypass_csp=False, locale="en-US", timezone_id="America/Chicago")
+    context = chromium.new_context(
+        viewport=viewport, bypass_csp=False, locale="en-US", timezone_id="America/Chicago"
+    )
     context.set_default_timeout(15_000)
     page = context.new_page()
     errors: list[str] = []

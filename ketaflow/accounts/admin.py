@@ -9,5 +9,16 @@ class UserAdmin(ManagerModelAdmin):
     list_display = ["username", "first_name", "last_name", "role", "is_active"]
     list_filter = ["role", "is_active", "locations"]
     search_fields = ["username", "first_name", "last_name", "email"]
-    fields = ["username", "first_name", "last_name", "email", "role", "prescriber_type", "license_number", "phone", "locations", "is_active"]
+    fields = [
+        "username",
+        "first_name",
+        "last_name",
+        "email",
+        "role",
+        "prescriber_type",
+        "license_number",
+        "phone",
+        "locations",
+        "is_active",
+    ]
     filter_horizontal = ["locations"]

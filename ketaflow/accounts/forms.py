@@ -5,7 +5,9 @@ from typing import Any
 from django import forms
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-BAD_CODE = "That code is not right or has expired. Enter the current 6-digit code from your authenticator app."
+BAD_CODE = (
+    "That code is not right or has expired. Enter the current 6-digit code from your authenticator app."
+)
 
 
 class TotpForm(forms.Form):
@@ -13,7 +15,9 @@ class TotpForm(forms.Form):
         label="6-digit code",
         min_length=6,
         max_length=6,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
     )
 
     def __init__(self, *args: Any, device: TOTPDevice | None, **kwargs: Any) -> None:

@@ -27,7 +27,9 @@ class StaffSessionMiddleware:
             last_seen = request.session.get(SESSION_LAST_SEEN)
             if last_seen is not None and now - float(last_seen) > settings.STAFF_IDLE_TIMEOUT_SECONDS:
                 logout(request)
-                messages.info(request, "Your session expired after 15 minutes without activity. Please log in again.")
+                messages.info(
+                    request, "Your session expired after 15 minutes without activity. Please log in again."
+                )
                 return HttpResponseRedirect(f"{reverse('accounts:login')}?next={request.path}")
             # Write the session at most once a minute, not on every request.
             if last_seen is None or now - float(last_seen) > 60:

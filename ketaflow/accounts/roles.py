@@ -64,7 +64,9 @@ _READ_ALL = {
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.PATIENT: frozenset(),
-    Role.FRONT_DESK: frozenset({Perm.VIEW_DASHBOARD, Perm.VIEW_SCHEDULE, Perm.MANAGE_SCHEDULE, Perm.VIEW_PATIENT, Perm.EDIT_PATIENT}),
+    Role.FRONT_DESK: frozenset(
+        {Perm.VIEW_DASHBOARD, Perm.VIEW_SCHEDULE, Perm.MANAGE_SCHEDULE, Perm.VIEW_PATIENT, Perm.EDIT_PATIENT}
+    ),
     Role.NURSE: frozenset(
         {
             Perm.VIEW_DASHBOARD,
@@ -97,7 +99,13 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         }
     ),
     Role.CUSTODIAN: frozenset(
-        {Perm.VIEW_DASHBOARD, Perm.VIEW_LEDGER, Perm.MANAGE_STOCK, Perm.DRAW_CONTROLLED, Perm.WITNESS_CONTROLLED}
+        {
+            Perm.VIEW_DASHBOARD,
+            Perm.VIEW_LEDGER,
+            Perm.MANAGE_STOCK,
+            Perm.DRAW_CONTROLLED,
+            Perm.WITNESS_CONTROLLED,
+        }
     ),
     Role.MANAGER: frozenset(
         {

@@ -16,4 +16,6 @@ def _audit_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 @receiver(user_login_failed)
 def _audit_login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
     # Only the username is recorded, never the password.
-    audit(Action.LOGIN_FAILED, actor_label=str(credentials.get("username", ""))[:150], detail="wrong password")
+    audit(
+        Action.LOGIN_FAILED, actor_label=str(credentials.get("username", ""))[:150], detail="wrong password"
+    )

@@ -84,7 +84,13 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
         device.save()
         del request.session[SESSION_PENDING_KEY]
         otp_login(request, device)
-        audit(Action.CREATE, actor=user, obj=user, object_type="accounts.TOTPDevice", detail="authenticator enrolled")
+        audit(
+            Action.CREATE,
+            actor=user,
+            obj=user,
+            object_type="accounts.TOTPDevice",
+            detail="authenticator enrolled",
+        )
         messages.success(request, "Your authenticator app is set up.")
         return HttpResponseRedirect(_safe_next(request, user))
     secret = totp_base32(device)
@@ -102,7 +108,9 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(reverse("accounts:login"))
 
 
-def locked_out(request: HttpRequest, credentials: dict[str, str] | None = None, *args: object, **kwargs: object) -> HttpResponse:
+def locked_out(
+    request: HttpRequest, credentials: dict[str, str] | None = None, *args: object, **kwargs: object
+) -> HttpResponse:
     return render(request, "accounts/locked.html", status=429)
 
 
@@ -112,9 +120,12 @@ password_reset = auth_views.PasswordResetView.as_view(
     subject_template_name="accounts/password_reset_subject.txt",
     success_url=reverse_lazy("accounts:password_reset_done"),
 )
-password_reset_done = auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_done.html")
+password_reset_done = auth_views.PasswordResetDoneView.as_view(
+    template_name="accounts/password_reset_done.html"
+)
 password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
-    template_name="accounts/password_reset_confirm.html", success_url=reverse_lazy("accounts:password_reset_complete")
+    template_name="accounts/password_reset_confirm.html",
+    success_url=reverse_lazy("accounts:password_reset_complete"),
 )
 password_reset_complete = auth_views.PasswordResetCompleteView.as_view(
     template_name="accounts/password_reset_complete.html"

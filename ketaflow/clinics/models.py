@@ -88,7 +88,9 @@ class OpeningHours(TrackedModel):
     class Meta:
         ordering = ["weekday", "opens_at"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(closes_at__gt=models.F("opens_at")), name="hours_close_after_open"),
+            models.CheckConstraint(
+                condition=models.Q(closes_at__gt=models.F("opens_at")), name="hours_close_after_open"
+            ),
             models.UniqueConstraint(fields=["location", "weekday", "opens_at"], name="hours_unique_start"),
         ]
 
@@ -107,7 +109,9 @@ class Closure(TrackedModel):
     class Meta:
         ordering = ["starts_on"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(ends_on__gte=models.F("starts_on")), name="closure_ends_after_start")
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")), name="closure_ends_after_start"
+            )
         ]
 
     def __str__(self) -> str:
@@ -124,7 +128,9 @@ class Chair(TrackedModel):
 
     class Meta:
         ordering = ["location", "label"]
-        constraints = [models.UniqueConstraint(fields=["location", "label"], name="chair_label_unique_per_location")]
+        constraints = [
+            models.UniqueConstraint(fields=["location", "label"], name="chair_label_unique_per_location")
+        ]
 
     def __str__(self) -> str:
         return f"{self.location.name} · {self.label}"
@@ -138,7 +144,9 @@ class Room(TrackedModel):
 
     class Meta:
         ordering = ["location", "label"]
-        constraints = [models.UniqueConstraint(fields=["location", "label"], name="room_label_unique_per_location")]
+        constraints = [
+            models.UniqueConstraint(fields=["location", "label"], name="room_label_unique_per_location")
+        ]
 
     def __str__(self) -> str:
         return f"{self.location.name} · {self.label}"

@@ -63,7 +63,9 @@ _CHILDREN = {
 
 
 @staff_required(Perm.MANAGE_CLINIC)
-def child_edit(request: HttpRequest, location_uuid: object, kind: str, item_uuid: object = None) -> HttpResponse:
+def child_edit(
+    request: HttpRequest, location_uuid: object, kind: str, item_uuid: object = None
+) -> HttpResponse:
     if kind not in _CHILDREN:
         raise Http404("Unknown setting.")
     model, form_class, label = _CHILDREN[kind]
@@ -79,7 +81,9 @@ def child_edit(request: HttpRequest, location_uuid: object, kind: str, item_uuid
             messages.success(request, f"{label.capitalize()} saved at {location.name}.")
             return redirect("clinics:settings")
     return render(
-        request, "clinics/child_form.html", {"location": location, "form": form, "label": label, "instance": instance}
+        request,
+        "clinics/child_form.html",
+        {"location": location, "form": form, "label": label, "instance": instance},
     )
 
 

@@ -28,7 +28,6 @@ class KetaflowAdminSite(admin.AdminSite):
         verified = settings.DEMO_MODE or user.is_verified()
         return bool(verified and user.has_role_perm(Perm.USE_ADMIN))
 
-
     def login(self, request: HttpRequest, extra_context: Any = None) -> Any:
         """No separate admin log-in: staff log in (with TOTP) through Ketaflow; others get 403."""
         if request.user.is_authenticated:

@@ -35,7 +35,8 @@ def audit(
     return AuditEvent.objects.create(
         action=action,
         actor=actor if actor is not None and getattr(actor, "pk", None) else None,
-        actor_label=actor_label or (actor.username if actor is not None and getattr(actor, "pk", None) else ""),
+        actor_label=actor_label
+        or (actor.username if actor is not None and getattr(actor, "pk", None) else ""),
         role=getattr(actor, "role", "") or "",
         object_type=object_type,
         object_uuid=object_uuid,

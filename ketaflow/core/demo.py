@@ -35,8 +35,17 @@ class DemoLocation:
 
 
 LOCATIONS = [
-    DemoLocation("west-des-moines", "West Des Moines", "1200 Valley West Drive, Suite 300", "West Des Moines", "50266", "(515) 555-0140"),
-    DemoLocation("des-moines", "Des Moines", "700 Locust Street, Suite 210", "Des Moines", "50309", "(515) 555-0170"),
+    DemoLocation(
+        "west-des-moines",
+        "West Des Moines",
+        "1200 Valley West Drive, Suite 300",
+        "West Des Moines",
+        "50266",
+        "(515) 555-0140",
+    ),
+    DemoLocation(
+        "des-moines", "Des Moines", "700 Locust Street, Suite 210", "Des Moines", "50309", "(515) 555-0170"
+    ),
 ]
 
 
@@ -64,10 +73,50 @@ PERSONAS = [
     Persona("audrey", "Audrey", "Kim", Role.AUDITOR, BOTH),
 ]
 
-FIRST_NAMES = ["Avery", "Jordan", "Riley", "Casey", "Morgan", "Quinn", "Rowan", "Skyler", "Emerson", "Harper",
-               "Parker", "Reese", "Sawyer", "Hayden", "Dakota", "Finley", "Logan", "Peyton", "Blake", "Cameron"]
-LAST_NAMES = ["Abbott", "Bishop", "Carver", "Dunn", "Ellison", "Frost", "Garrison", "Holt", "Irving", "Jacobs",
-              "Keller", "Lowry", "Mercer", "Nolan", "Oakley", "Pruitt", "Quade", "Ramsey", "Sutton", "Thorne"]
+FIRST_NAMES = [
+    "Avery",
+    "Jordan",
+    "Riley",
+    "Casey",
+    "Morgan",
+    "Quinn",
+    "Rowan",
+    "Skyler",
+    "Emerson",
+    "Harper",
+    "Parker",
+    "Reese",
+    "Sawyer",
+    "Hayden",
+    "Dakota",
+    "Finley",
+    "Logan",
+    "Peyton",
+    "Blake",
+    "Cameron",
+]
+LAST_NAMES = [
+    "Abbott",
+    "Bishop",
+    "Carver",
+    "Dunn",
+    "Ellison",
+    "Frost",
+    "Garrison",
+    "Holt",
+    "Irving",
+    "Jacobs",
+    "Keller",
+    "Lowry",
+    "Mercer",
+    "Nolan",
+    "Oakley",
+    "Pruitt",
+    "Quade",
+    "Ramsey",
+    "Sutton",
+    "Thorne",
+]
 
 
 def _location(demo: DemoLocation, clinic: Clinic) -> Location:
@@ -93,14 +142,18 @@ def _location(demo: DemoLocation, clinic: Clinic) -> Location:
         )
     for number in range(1, 5):
         Chair.objects.get_or_create(location=location, label=f"Chair {number}")
-    Room.objects.get_or_create(location=location, label="Consultation room", defaults={"purpose": "consultation"})
+    Room.objects.get_or_create(
+        location=location, label="Consultation room", defaults={"purpose": "consultation"}
+    )
     return location
 
 
 @transaction.atomic
 def load_demo(patients: int = 20, seed: int = 2026) -> dict[str, object]:
     """Create or refresh the demo clinic. Safe to run any number of times."""
-    clinic, _ = Clinic.objects.get_or_create(name=CLINIC_NAME, defaults={"legal_name": f"{CLINIC_NAME}, P.C."})
+    clinic, _ = Clinic.objects.get_or_create(
+        name=CLINIC_NAME, defaults={"legal_name": f"{CLINIC_NAME}, P.C."}
+    )
     by_slug = {demo.slug: _location(demo, clinic) for demo in LOCATIONS}
 
     for persona in PERSONAS:

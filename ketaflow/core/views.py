@@ -81,7 +81,19 @@ class _Echo:
 
 def _audit_csv(events: object) -> StreamingHttpResponse:
     writer = csv.writer(_Echo())
-    header = ["occurred_at", "actor", "role", "action", "object_type", "object_uuid", "patient_uuid", "location", "ip", "request_id", "detail"]
+    header = [
+        "occurred_at",
+        "actor",
+        "role",
+        "action",
+        "object_type",
+        "object_uuid",
+        "patient_uuid",
+        "location",
+        "ip",
+        "request_id",
+        "detail",
+    ]
 
     def rows():  # type: ignore[no-untyped-def]
         yield writer.writerow(header)

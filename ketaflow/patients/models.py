@@ -31,7 +31,9 @@ class Patient(ClinicalRecord):
     preferred_location = models.ForeignKey(
         "clinics.Location", on_delete=models.PROTECT, related_name="patients", null=True, blank=True
     )
-    is_synthetic = models.BooleanField(default=False, help_text="Generated demo or test data, never a real person.")
+    is_synthetic = models.BooleanField(
+        default=False, help_text="Generated demo or test data, never a real person."
+    )
 
     class Meta:
         ordering = ["last_name", "first_name"]

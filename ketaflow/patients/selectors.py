@@ -26,7 +26,9 @@ def patient_search(*, user: Any, query: str = "") -> QuerySet[Patient]:
     qs = patients_visible_to(user)
     query = query.strip()
     if query:
-        qs = qs.filter(Q(last_name__istartswith=query) | Q(first_name__istartswith=query) | Q(chart_number=query))
+        qs = qs.filter(
+            Q(last_name__istartswith=query) | Q(first_name__istartswith=query) | Q(chart_number=query)
+        )
     return qs.order_by("last_name", "first_name", "id")
 
 
@@ -37,7 +39,13 @@ def patient_get_for_chart(*, user: Any, patient_uuid: Any) -> Patient:
     if patient is None:
         raise Http404("No such patient.")
     if not user.is_superuser and patient.preferred_location_id not in user.location_ids():
-        audit(Action.DENIED, actor=user, obj=patient, patient_uuid=patient.uuid, detail="chart outside user's locations")
+        audit(
+            Action.DENIED,
+            actor=user,
+            obj=patient,
+            patient_uuid=patient.uuid,
+            detail="chart outside user's locations",
+        )
         raise Http404("No such patient.")
     audit(Action.READ, actor=user, obj=patient, patient_uuid=patient.uuid, detail="chart viewed")
     return patient

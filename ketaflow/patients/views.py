@@ -13,7 +13,9 @@ from ketaflow.patients.selectors import PAGE_SIZE, patient_get_for_chart, patien
 @staff_required(Perm.VIEW_PATIENT)
 def patient_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")[:100]
-    page = Paginator(patient_search(user=request.user, query=query), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(patient_search(user=request.user, query=query), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     template = "patients/list.html#results" if request.htmx else "patients/list.html"  # type: ignore[attr-defined]
     return render(request, template, {"page": page, "q": query})
 

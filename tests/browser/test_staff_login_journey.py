@@ -9,7 +9,11 @@ from playwright.sync_api import expect
 
 from ketaflow.testing import ARTIFACTS, axe_violations, browser_login
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("browser")]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.xdist_group("browser"),
+]
 
 
 def test_nurse_logs_in_with_totp_switches_location_and_logs_out(clinic: Any, page: Any) -> None:
@@ -50,7 +54,9 @@ def test_wrong_totp_shows_the_error_in_the_browser(clinic: Any, page: Any) -> No
     assert axe_violations(page) == []
 
 
-def test_manager_settings_and_audit_pages_have_no_serious_accessibility_findings(clinic: Any, page: Any) -> None:
+def test_manager_settings_and_audit_pages_have_no_serious_accessibility_findings(
+    clinic: Any, page: Any
+) -> None:
     browser_login(page, "mia")
     page.wait_for_url(f"{page.base_url}/staff/")
     for path in ["/clinic/settings/", f"/clinic/settings/{clinic.wdm.uuid}/", "/staff/audit/", "/"]:

@@ -38,7 +38,9 @@ def test_correct_totp_code_opens_the_dashboard(clinic: Any) -> None:
     response = client.post(reverse("accounts:otp"), {"code": code})
     assert response.status_code == 302 and response["Location"] == reverse("core:dashboard")
     assert client.get(reverse("core:dashboard")).status_code == 200
-    assert AuditEvent.objects.filter(actor=clinic.user("nina"), action="login", detail="second factor verified").exists()
+    assert AuditEvent.objects.filter(
+        actor=clinic.user("nina"), action="login", detail="second factor verified"
+    ).exists()
 
 
 def test_wrong_totp_code_is_refused_with_a_clear_message(clinic: Any) -> None:

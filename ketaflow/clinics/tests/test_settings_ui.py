@@ -38,7 +38,8 @@ def _location_post(location: Location, **overrides: str) -> dict[str, str]:
 def test_manager_changes_the_phone_number_and_it_is_audited(clinic: Any) -> None:
     client = login(Client(), clinic.user("mia"))
     response = client.post(
-        reverse("clinics:location_edit", args=[clinic.wdm.uuid]), _location_post(clinic.wdm, phone="(515) 555-0199")
+        reverse("clinics:location_edit", args=[clinic.wdm.uuid]),
+        _location_post(clinic.wdm, phone="(515) 555-0199"),
     )
     assert response.status_code == 302
     clinic.wdm.refresh_from_db()
@@ -61,7 +62,9 @@ def test_bad_location_input_shows_the_field_error_and_saves_nothing(
 ) -> None:
     client = login(Client(), clinic.user("mia"))
     before = Location.objects.values().get(pk=clinic.wdm.pk)
-    response = client.post(reverse("clinics:location_edit", args=[clinic.wdm.uuid]), _location_post(clinic.wdm, **{field: value}))
+    response = client.post(
+        reverse("clinics:location_edit", args=[clinic.wdm.uuid]), _location_post(clinic.wdm, **{field: value})
+    )
     assert response.status_code == 200
     assert message in response.content.decode()
     assert Location.objects.values().get(pk=clinic.wdm.pk) == before
@@ -84,13 +87,20 @@ def test_closure_that_ends_before_it_starts_is_refused(clinic: Any) -> None:
     response = client.post(url, {"starts_on": "2026-12-26", "ends_on": "2026-12-24", "reason": "Holiday"})
     assert "The closure ends before it starts." in response.content.decode()
     assert not Closure.objects.exists()
-    assert client.post(url, {"starts_on": "2026-12-24", "ends_on": "2026-12-26", "reason": "Holiday"}).status_code == 302
+    assert (
+        client.post(
+            url, {"starts_on": "2026-12-24", "ends_on": "2026-12-26", "reason": "Holiday"}
+        ).status_code
+        == 302
+    )
     assert Closure.objects.get().covers(__import__("datetime").date(2026, 12, 25))
 
 
 def test_nurse_switches_location_and_the_dashboard_follows(clinic: Any) -> None:
     client = login(Client(), clinic.user("nina"))
-    assert "Today at Des Moines" in client.get(reverse("core:dashboard")).content.decode()  # first alphabetically
+    assert (
+        "Today at Des Moines" in client.get(reverse("core:dashboard")).content.decode()
+    )  # first alphabetically
     client.post(reverse("clinics:switch_location"), {"location": str(clinic.wdm.uuid)})
     assert "Today at West Des Moines" in client.get(reverse("core:dashboard")).content.decode()
 

@@ -33,12 +33,17 @@ def test_denied_chart_access_is_audited_and_reveals_nothing(clinic: Any) -> None
     response = client.get(reverse("patients:chart", args=[patient.uuid]))
     assert response.status_code == 404
     assert patient.last_name not in response.content.decode()
-    assert AuditEvent.objects.filter(action="denied", patient_uuid=patient.uuid, actor=clinic.user("fran")).exists()
+    assert AuditEvent.objects.filter(
+        action="denied", patient_uuid=patient.uuid, actor=clinic.user("fran")
+    ).exists()
 
 
 def test_unknown_patient_uuid_is_404(clinic: Any) -> None:
     client = login(Client(), clinic.user("nina"))
-    assert client.get(reverse("patients:chart", args=["00000000-0000-0000-0000-000000000000"])).status_code == 404
+    assert (
+        client.get(reverse("patients:chart", args=["00000000-0000-0000-0000-000000000000"])).status_code
+        == 404
+    )
 
 
 def test_audit_log_cannot_be_edited_or_deleted(clinic: Any) -> None:
@@ -86,7 +91,9 @@ def test_audit_filter_with_end_before_start_shows_a_field_error(clinic: Any) -> 
     assert "The end date is before the start date." in page.content.decode()
 
 
-def test_patient_list_query_count_does_not_grow_with_patients(clinic: Any, django_assert_num_queries: Any) -> None:
+def test_patient_list_query_count_does_not_grow_with_patients(
+    clinic: Any, django_assert_num_queries: Any
+) -> None:
     from ketaflow.core.demo import load_demo
 
     client = login(Client(), clinic.user("mia"))

@@ -20,7 +20,9 @@ def test_env_helpers_read_typed_values(monkeypatch: Any, tmp_path: Any) -> None:
     assert env_str("K_SECRET") == "from-file"
 
 
-@pytest.mark.parametrize(("name", "value", "call"), [("K_BOOL", "maybe", env_bool), ("K_INT", "4x", lambda n: env_int(n, 0))])
+@pytest.mark.parametrize(
+    ("name", "value", "call"), [("K_BOOL", "maybe", env_bool), ("K_INT", "4x", lambda n: env_int(n, 0))]
+)
 def test_env_helpers_fail_loudly(monkeypatch: Any, name: str, value: str, call: Any) -> None:
     monkeypatch.setenv(name, value)
     with pytest.raises(ConfigError, match=name):

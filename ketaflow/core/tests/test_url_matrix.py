@@ -53,11 +53,15 @@ MATRIX: dict[str, Entry] = {
     "accounts:logout": Entry(allowed=EVERYONE, method="post", ok_status=302),
     "accounts:password_reset": Entry(allowed=EVERYONE),
     "accounts:password_reset_done": Entry(allowed=EVERYONE),
-    "accounts:password_reset_confirm": Entry(allowed=EVERYONE, kwargs=lambda c: {"uidb64": "MQ", "token": "set-password"}),
+    "accounts:password_reset_confirm": Entry(
+        allowed=EVERYONE, kwargs=lambda c: {"uidb64": "MQ", "token": "set-password"}
+    ),
     "accounts:password_reset_complete": Entry(allowed=EVERYONE),
     "clinics:settings": Entry(allowed={"mia"}),
     "clinics:location_edit": Entry(allowed={"mia"}, kwargs=lambda c: {"location_uuid": c.wdm.uuid}),
-    "clinics:child_new": Entry(allowed={"mia"}, kwargs=lambda c: {"location_uuid": c.wdm.uuid, "kind": "chair"}),
+    "clinics:child_new": Entry(
+        allowed={"mia"}, kwargs=lambda c: {"location_uuid": c.wdm.uuid, "kind": "chair"}
+    ),
     "clinics:child_edit": Entry(allowed={"mia"}, kwargs=_chair_at_wdm),
     "clinics:switch_location": Entry(
         allowed=STAFF,
@@ -67,7 +71,9 @@ MATRIX: dict[str, Entry] = {
         not_found={"fran", "noah", "priya", "cora", "oscar"},
     ),
     "patients:list": Entry(allowed=PATIENT_READERS),
-    "patients:chart": Entry(allowed=PATIENT_READERS, kwargs=_patient_at_wdm, not_found={"fran", "noah", "priya", "oscar"}),
+    "patients:chart": Entry(
+        allowed=PATIENT_READERS, kwargs=_patient_at_wdm, not_found={"fran", "noah", "priya", "oscar"}
+    ),
     # Django admin: one representative URL for the whole admin namespace.
     "admin:index": Entry(allowed={"mia"}),
 }
@@ -115,9 +121,12 @@ def test_role_matrix(name: str, clinic: Any, as_persona: Any) -> None:
         response = getattr(client, entry.method)(url, entry.data(clinic))
         status = response.status_code
         if persona in entry.allowed and persona not in entry.not_found:
-            if name.startswith("accounts:otp") and persona in STAFF:
-                assert status in (200, 302), (name, persona, status)
-            elif persona in {"pat", None} and name in {"accounts:otp", "accounts:otp_setup"}:
+            if (
+                name.startswith("accounts:otp")
+                and persona in STAFF
+                or persona in {"pat", None}
+                and name in {"accounts:otp", "accounts:otp_setup"}
+            ):
                 assert status in (200, 302), (name, persona, status)
             else:
                 assert status == entry.ok_status, (name, persona, status)

@@ -139,7 +139,7 @@ def simulate_population(
         if len(schedule) != len(covariates):
             raise PKModelError("give one schedule per patient")
         values = np.empty((len(covariates), len(system.outputs), t.size))
-        for dose_schedule in {s for s in schedule}:
+        for dose_schedule in dict.fromkeys(schedule):
             members = np.array([s == dose_schedule for s in schedule])
             sub = decompose(build_system(params.take(members), effect=effect, metabolite=False))
             values[members] = evaluate(sub, dose_schedule, t)

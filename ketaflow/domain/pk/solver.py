@@ -281,31 +281,50 @@ def mode_state(modes: Modes, schedule: Schedule, time_min: float) -> FloatArray:
     return z
 
 
-def evaluate(modes: Modes, schedule: Schedule, times: ArrayLike) -> FloatArray:
-    """Concentrations (B, o, m) in ng/mL at ``times`` (m,) for one schedule shared by the whole batch."""
+def evaluate(
+    modes: Modes, schedule: Schedule, times: ArrayLike, *, input_scale: FloatArray | None = None
+) -> FloatArray:
+    """Concentrations (B, o, m) in ng/mL at ``times`` (m,) for one schedule shared by the whole batch.
+
+    ``input_scale`` (B,) multiplies every dose and rate per patient (e.g. the weight when the schedule is
+    written per kg), which keeps a single shared schedule for mg/kg dosing.
+    """
     t = _as_times(times)
     lam, bm, w = modes.eigenvalues, modes.input_modes, modes.output_modes
+    if input_scale is not None:
+        bm = bm * np.asarray(input_scale, dtype=np.float64)[:, None]
     batch, n_out = w.shape[0], w.shape[1]
-    out = np.zeros((batch, n_out, t.size))
-    order = np.argsort(t, kind="stable")
+    is_sorted = bool(np.all(t[1:] >= t[:-1]))
+    order = np.arange(t.size) if is_sorted else np.argsort(t, kind="stable")
     sorted_t = t[order]
+    # Grid intervals write whole (na x nb) blocks that may run past their end; the next interval overwrites
+    # the overrun, and the spare room at the end absorbs the last one.
+    spare = 2 * math.isqrt(t.size) + 2
+    buffer = np.empty((batch, n_out, t.size + spare))
     event_times, rates, doses = schedule.events()
+    first = int(np.searchsorted(sorted_t, event_times[0], side="left")) if event_times.size else t.size
+    buffer[:, :, :first] = 0.0
     z = np.zeros_like(lam)
     for j, start in enumerate(event_times):
         end = event_times[j + 1] if j + 1 < event_times.size else math.inf
         z = z + doses[j] * bm
-        lo, hi = np.searchsorted(sorted_t, [start, end], side="left")
+        lo, hi = (int(i) for i in np.searchsorted(sorted_t, [start, end], side="left"))
         if hi > lo:
-            delta = sorted_t[lo:hi] - start
-            out[:, :, order[lo:hi]] = _interval_values(lam, bm, w, z, rates[j], delta)
+            _interval_values(lam, bm, w, z, float(rates[j]), sorted_t[lo:hi] - start, buffer, lo)
         if math.isfinite(end):
             span = end - start
             z = np.exp(lam * span) * z + rates[j] * bm * (np.expm1(lam * span) / lam)
+    out = buffer[:, :, : t.size]
+    if not is_sorted:
+        unsorted = np.empty_like(out)
+        unsorted[:, :, order] = out
+        out = unsorted
     if np.any(modes.defective):
         for patient in np.flatnonzero(modes.defective):
+            scale = 1.0 if input_scale is None else float(input_scale[patient])
             out[patient] = reference_solve(
                 modes.system.rate_matrix[patient],
-                modes.system.input_vector,
+                modes.system.input_vector * scale,
                 modes.system.output_matrix[patient],
                 schedule,
                 t,
@@ -314,37 +333,41 @@ def evaluate(modes: Modes, schedule: Schedule, times: ArrayLike) -> FloatArray:
 
 
 def _interval_values(
-    lam: FloatArray, bm: FloatArray, w: FloatArray, z: FloatArray, rate: float, delta: FloatArray
-) -> FloatArray:
-    """y(start + delta) for delta >= 0 inside one interval of constant ``rate``; shape (B, o, len(delta))."""
+    lam: FloatArray,
+    bm: FloatArray,
+    w: FloatArray,
+    z: FloatArray,
+    rate: float,
+    delta: FloatArray,
+    buffer: FloatArray,
+    lo: int,
+) -> None:
+    """Write y(start + delta) for delta >= 0 inside one interval of constant ``rate`` into ``buffer[..., lo:]``."""
+    count = delta.size
     step = _uniform_step(delta)
     if step is None:
         arg = lam[:, :, None] * delta[None, None, :]
         modal = np.exp(arg) * z[:, :, None]
         if rate != 0.0:
             modal += (rate * bm / lam)[:, :, None] * np.expm1(arg)
-        return np.asarray(np.einsum("bon,bnm->bom", w, modal))
+        buffer[:, :, lo : lo + count] = np.einsum("bon,bnm->bom", w, modal)
+        return
     # Uniform grid: exp(lam*(d0 + (a*nb + c)*h)) = exp(lam*(d0 + a*nb*h)) * exp(lam*c*h), so the whole
     # interval is one batched (na x n) @ (n x nb) product; the constant (steady-state) term rides along as
     # an extra mode with eigenvalue zero.
-    count = delta.size
     nb = math.isqrt(count - 1) + 1
     na = -(-count // nb)
+    batch, n_out, n = w.shape
     steady = rate * bm / lam  # (B, n)
-    amplitude = w * (z + steady)[:, None, :]  # (B, o, n)
-    constant = -np.einsum("bon,bn->bo", w, steady)
+    left = np.empty((batch, n_out, na, n + 1))
     coarse = np.exp(lam[:, None, :] * (delta[0] + step * nb * np.arange(na))[None, :, None])  # (B, na, n)
-    fine = np.exp(lam[:, :, None] * (step * np.arange(nb))[None, None, :])  # (B, n, nb)
-    left = np.concatenate(
-        [
-            amplitude[:, :, None, :] * coarse[:, None, :, :],
-            np.broadcast_to(constant[:, :, None, None], (*constant.shape, na, 1)),
-        ],
-        axis=3,
-    )  # (B, o, na, n + 1)
-    right = np.concatenate([fine, np.ones((fine.shape[0], 1, nb))], axis=1)  # (B, n + 1, nb)
-    grid = np.matmul(left, right[:, None, :, :])  # (B, o, na, nb)
-    return grid.reshape(grid.shape[0], grid.shape[1], na * nb)[:, :, :count]
+    np.multiply((w * (z + steady)[:, None, :])[:, :, None, :], coarse[:, None, :, :], out=left[..., :n])
+    left[..., n] = -np.einsum("bon,bn->bo", w, steady)[:, :, None]
+    right = np.empty((batch, 1, n + 1, nb))
+    right[:, 0, :n, :] = np.exp(lam[:, :, None] * (step * np.arange(nb))[None, None, :])
+    right[:, 0, n, :] = 1.0
+    target = buffer[:, :, lo : lo + na * nb].reshape(batch, n_out, na, nb)
+    np.matmul(left, right, out=target)
 
 
 def evaluate_padded(
@@ -374,8 +397,24 @@ def evaluate_padded(
         modal += np.einsum("bnqm,bq->bnm", kick, bolus_doses)
     modal *= modes.input_modes[:, :, None]
     values = np.einsum("bon,bnm->bom", modes.output_modes, modal)
-    if np.any(modes.defective):
-        values[modes.defective] = np.nan  # callers with per-member schedules re-solve these one by one
+    for member in np.flatnonzero(modes.defective):
+        schedule = Schedule(
+            infusions=tuple(
+                Infusion(float(s), float(e), float(r))
+                for s, e, r in zip(starts[member], ends[member], rates[member], strict=True)
+                if r > 0 and e > s
+            ),
+            boluses=tuple(
+                Bolus(float(q), float(d)) for q, d in zip(bolus_times[member], bolus_doses[member], strict=True) if d > 0
+            ),
+        )
+        values[member] = reference_solve(
+            modes.system.rate_matrix[member],
+            modes.system.input_vector,
+            modes.system.output_matrix[member],
+            schedule,
+            times[member],
+        )
     return np.asarray(values)
 
 

@@ -13,7 +13,9 @@ class Command(KetaflowCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         super().add_arguments(parser)
-        parser.add_argument("--patients", type=int, default=20, help="how many synthetic patients (default 20)")
+        parser.add_argument(
+            "--patients", type=int, default=20, help="how many synthetic patients (default 20)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["patients"] < 0:
