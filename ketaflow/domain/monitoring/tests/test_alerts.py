@@ -24,9 +24,21 @@ CASES = [
     # (case name, readings, rule ids expected)
     ("all normal", series((0, {}), (10, {}), (20, {})), []),
     ("SBP 185 once only", series((0, {"sbp_mmhg": 185}), (10, {})), []),
-    ("SBP 185 twice 5 min apart", series((0, {"sbp_mmhg": 185}), (5, {"sbp_mmhg": 188})), ["bp-high-confirmed"]),
-    ("DBP 112 twice 6 min apart", series((0, {"dbp_mmhg": 112}), (6, {"dbp_mmhg": 114})), ["bp-high-confirmed"]),
-    ("SBP high twice 3 min apart is not yet confirmed", series((0, {"sbp_mmhg": 185}), (3, {"sbp_mmhg": 185})), []),
+    (
+        "SBP 185 twice 5 min apart",
+        series((0, {"sbp_mmhg": 185}), (5, {"sbp_mmhg": 188})),
+        ["bp-high-confirmed"],
+    ),
+    (
+        "DBP 112 twice 6 min apart",
+        series((0, {"dbp_mmhg": 112}), (6, {"dbp_mmhg": 114})),
+        ["bp-high-confirmed"],
+    ),
+    (
+        "SBP high twice 3 min apart is not yet confirmed",
+        series((0, {"sbp_mmhg": 185}), (3, {"sbp_mmhg": 185})),
+        [],
+    ),
     (
         "a normal reading in between breaks the run",
         series((0, {"sbp_mmhg": 185}), (3, {}), (6, {"sbp_mmhg": 185})),
@@ -40,7 +52,11 @@ CASES = [
         series((0, {"sbp_mmhg": 205}), (5, {"sbp_mmhg": 205})),
         ["bp-very-high", "bp-high-confirmed"],
     ),
-    ("HR 125 for 5 min", series((0, {"hr_per_min": 125}), (2, {"hr_per_min": 130}), (5, {"hr_per_min": 126})), ["hr-high-sustained"]),
+    (
+        "HR 125 for 5 min",
+        series((0, {"hr_per_min": 125}), (2, {"hr_per_min": 130}), (5, {"hr_per_min": 126})),
+        ["hr-high-sustained"],
+    ),
     ("HR 125 for 4 min", series((0, {"hr_per_min": 125}), (4, {"hr_per_min": 130}), (6, {})), []),
     ("SpO2 91", series((0, {"spo2_pct": 91})), ["spo2-low"]),
     ("SpO2 92 is not below 92", series((0, {"spo2_pct": 92})), []),

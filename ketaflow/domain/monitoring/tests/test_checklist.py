@@ -9,11 +9,11 @@ from ketaflow.domain.monitoring import (
     ESKETAMINE_CHECKLIST,
     IV_DEPRESSION_CHECKLIST,
     ChecklistItem,
-    PreInfusionFacts,
     PregnancyTest,
+    PreInfusionFacts,
+    checklist,
     evaluate_pre_infusion_checklist,
 )
-from ketaflow.domain.monitoring import checklist
 from ketaflow.domain.monitoring.tests.helpers import NORMAL, at, reading
 
 TODAY = date(2026, 3, 2)
@@ -56,7 +56,12 @@ CASES = [
         ChecklistItem.CONSENT,
         checklist.CONSENT_EXPIRED.format(expired_on=TODAY - timedelta(days=1)),
     ),
-    ("food 2 h ago", {"last_solid_food_at": at(-120)}, ChecklistItem.FASTING, checklist.FASTING_SOLIDS.format(hours=6, since=2)),
+    (
+        "food 2 h ago",
+        {"last_solid_food_at": at(-120)},
+        ChecklistItem.FASTING,
+        checklist.FASTING_SOLIDS.format(hours=6, since=2),
+    ),
     ("food unknown", {"last_solid_food_at": None}, ChecklistItem.FASTING, checklist.FASTING_UNKNOWN),
     (
         "drink 1 h ago",
@@ -64,12 +69,32 @@ CASES = [
         ChecklistItem.FASTING,
         checklist.FASTING_LIQUIDS.format(hours=2, since=1),
     ),
-    ("escort not confirmed", {"escort_confirmed": False}, ChecklistItem.ESCORT, checklist.ESCORT_NOT_CONFIRMED),
+    (
+        "escort not confirmed",
+        {"escort_confirmed": False},
+        ChecklistItem.ESCORT,
+        checklist.ESCORT_NOT_CONFIRMED,
+    ),
     ("escort without phone", {"escort_phone": ""}, ChecklistItem.ESCORT, checklist.ESCORT_PHONE_MISSING),
-    ("escort phone too short", {"escort_phone": "555-12"}, ChecklistItem.ESCORT, checklist.ESCORT_PHONE_MISSING),
+    (
+        "escort phone too short",
+        {"escort_phone": "555-12"},
+        ChecklistItem.ESCORT,
+        checklist.ESCORT_PHONE_MISSING,
+    ),
     ("escort without name", {"escort_name": "  "}, ChecklistItem.ESCORT, checklist.ESCORT_NAME_MISSING),
-    ("yesterday's weight", {"weight_measured_on": TODAY - timedelta(days=1)}, ChecklistItem.WEIGHT, checklist.WEIGHT_NOT_TODAY),
-    ("no baseline vitals", {"baseline_vitals": None}, ChecklistItem.BASELINE_VITALS, checklist.BASELINE_MISSING),
+    (
+        "yesterday's weight",
+        {"weight_measured_on": TODAY - timedelta(days=1)},
+        ChecklistItem.WEIGHT,
+        checklist.WEIGHT_NOT_TODAY,
+    ),
+    (
+        "no baseline vitals",
+        {"baseline_vitals": None},
+        ChecklistItem.BASELINE_VITALS,
+        checklist.BASELINE_MISSING,
+    ),
     (
         "baseline SBP 190",
         {"baseline_vitals": reading(-10, **{**NORMAL, "sbp_mmhg": 190.0})},
@@ -94,14 +119,24 @@ CASES = [
         ChecklistItem.BASELINE_VITALS,
         checklist.BASELINE_TOO_OLD.format(minutes=60),
     ),
-    ("pregnancy test missing", {"pregnancy_test_result": None}, ChecklistItem.PREGNANCY_TEST, checklist.PREGNANCY_TEST_MISSING),
+    (
+        "pregnancy test missing",
+        {"pregnancy_test_result": None},
+        ChecklistItem.PREGNANCY_TEST,
+        checklist.PREGNANCY_TEST_MISSING,
+    ),
     (
         "pregnancy test positive",
         {"pregnancy_test_result": PregnancyTest.POSITIVE},
         ChecklistItem.PREGNANCY_TEST,
         checklist.PREGNANCY_TEST_POSITIVE,
     ),
-    ("medications", {"medication_changes_reviewed": False}, ChecklistItem.MEDICATION_REVIEW, checklist.MEDICATIONS_NOT_REVIEWED),
+    (
+        "medications",
+        {"medication_changes_reviewed": False},
+        ChecklistItem.MEDICATION_REVIEW,
+        checklist.MEDICATIONS_NOT_REVIEWED,
+    ),
     (
         "rating",
         {"pre_treatment_rating_done": False},
@@ -124,7 +159,11 @@ def test_each_failed_hard_stop_is_reported(
 def test_several_failures_are_all_listed() -> None:
     facts = replace(ready(), identity_confirmed=False, iv_access_confirmed=False, escort_confirmed=False)
     result = evaluate_pre_infusion_checklist(facts, IV_DEPRESSION_CHECKLIST)
-    assert [f.item for f in result.failures] == [ChecklistItem.IDENTITY, ChecklistItem.ESCORT, ChecklistItem.IV_ACCESS]
+    assert [f.item for f in result.failures] == [
+        ChecklistItem.IDENTITY,
+        ChecklistItem.ESCORT,
+        ChecklistItem.IV_ACCESS,
+    ]
 
 
 def test_pregnancy_test_not_needed_where_not_applicable() -> None:
@@ -133,7 +172,9 @@ def test_pregnancy_test_not_needed_where_not_applicable() -> None:
 
 
 def test_esketamine_needs_no_iv_line_and_has_its_own_fasting_rule() -> None:
-    facts = replace(ready(), iv_access_confirmed=False, last_solid_food_at=at(-150), last_clear_liquid_at=at(-40))
+    facts = replace(
+        ready(), iv_access_confirmed=False, last_solid_food_at=at(-150), last_clear_liquid_at=at(-40)
+    )
     assert evaluate_pre_infusion_checklist(facts, ESKETAMINE_CHECKLIST).passed
     too_soon = replace(facts, last_clear_liquid_at=at(-20))
     failures = evaluate_pre_infusion_checklist(too_soon, ESKETAMINE_CHECKLIST).failures
@@ -144,4 +185,6 @@ def test_esketamine_pre_dose_bp_above_140_90_is_a_caution_not_a_stop() -> None:
     facts = replace(ready(), baseline_vitals=reading(-10, **{**NORMAL, "sbp_mmhg": 150.0}))
     result = evaluate_pre_infusion_checklist(facts, ESKETAMINE_CHECKLIST)
     assert result.passed
-    assert result.cautions == (checklist.BASELINE_CAUTION.format(finding="Systolic BP 150 mmHg is above 140 mmHg"),)
+    assert result.cautions == (
+        checklist.BASELINE_CAUTION.format(finding="Systolic BP 150 mmHg is above 140 mmHg"),
+    )

@@ -8,19 +8,26 @@ from ketaflow.domain.monitoring import (
     DEFAULT_DISCHARGE_CRITERIA,
     DischargeCriteria,
     DischargeFacts,
+    discharge,
     evaluate_discharge,
     recovery_score_total,
 )
-from ketaflow.domain.monitoring import discharge
 from ketaflow.domain.monitoring.tests.helpers import at
 
 IV_DONE = DischargeFacts(now=at(100), recovery_score=10, escort_present=True, infusion_ended_at=at(40))
-ESKETAMINE_DONE = DischargeFacts(now=at(125), recovery_score=9, escort_present=True, first_esketamine_device_at=at(0))
+ESKETAMINE_DONE = DischargeFacts(
+    now=at(125), recovery_score=9, escort_present=True, first_esketamine_device_at=at(0)
+)
 
 CASES = [
     ("IV, all met", IV_DONE, True, ()),
     ("IV, score 9 is enough", replace(IV_DONE, recovery_score=9), True, ()),
-    ("IV, score 8", replace(IV_DONE, recovery_score=8), False, (discharge.SCORE_TOO_LOW.format(score=8, minimum=9),)),
+    (
+        "IV, score 8",
+        replace(IV_DONE, recovery_score=8),
+        False,
+        (discharge.SCORE_TOO_LOW.format(score=8, minimum=9),),
+    ),
     ("IV, no score", replace(IV_DONE, recovery_score=None), False, (discharge.SCORE_MISSING,)),
     ("IV, no escort", replace(IV_DONE, escort_present=False), False, (discharge.NO_ESCORT,)),
     (
@@ -81,7 +88,9 @@ def test_an_out_of_range_score_is_refused() -> None:
     assert decision.reasons == (discharge.SCORE_OUT_OF_RANGE.format(score=12, maximum=10),)
 
 
-@pytest.mark.parametrize(("items", "total"), [((2, 2, 2, 2, 2), 10), ((2, 2, 2, 2, 1), 9), ((0, 0, 0, 0, 0), 0)])
+@pytest.mark.parametrize(
+    ("items", "total"), [((2, 2, 2, 2, 2), 10), ((2, 2, 2, 2, 1), 9), ((0, 0, 0, 0, 0), 0)]
+)
 def test_recovery_score_total(items: tuple[int, ...], total: int) -> None:
     assert recovery_score_total(items) == total
 

@@ -25,16 +25,22 @@ from ketaflow.domain.monitoring.tests.helpers import at, reading
         (Phase.RECOVERY, 50, 50, 65),  # then every 15 min
     ],
 )
-def test_next_vitals_due(phase: Phase, phase_start: float, last: float | None, expected_due: float | None) -> None:
+def test_next_vitals_due(
+    phase: Phase, phase_start: float, last: float | None, expected_due: float | None
+) -> None:
     due = next_vitals_due(
         phase=phase, phase_started_at=at(phase_start), last_reading_at=None if last is None else at(last)
     )
     assert due == (None if expected_due is None else at(expected_due))
 
 
-@pytest.mark.parametrize(("now", "overdue"), [(19, False), (20, False), (22, False), (22.5, True), (30, True)])
+@pytest.mark.parametrize(
+    ("now", "overdue"), [(19, False), (20, False), (22, False), (22.5, True), (30, True)]
+)
 def test_overdue_after_the_grace_period(now: float, overdue: bool) -> None:
-    status = vitals_due_status(phase=Phase.INFUSION, phase_started_at=at(10), last_reading_at=at(10), now=at(now))
+    status = vitals_due_status(
+        phase=Phase.INFUSION, phase_started_at=at(10), last_reading_at=at(10), now=at(now)
+    )
     assert status.due_at == at(20)
     assert status.overdue is overdue
 
@@ -61,5 +67,7 @@ def test_esketamine_bp_checkpoints_pre_dose_40_min_and_before_discharge() -> Non
 
 
 def test_missing_esketamine_bp_checkpoints_are_named() -> None:
-    status = esketamine_bp_checkpoints(first_device_at=at(0), readings=[reading(20, sbp_mmhg=130, dbp_mmhg=80)])
+    status = esketamine_bp_checkpoints(
+        first_device_at=at(0), readings=[reading(20, sbp_mmhg=130, dbp_mmhg=80)]
+    )
     assert status.missing == ("pre-dose", "40 min", "before discharge")

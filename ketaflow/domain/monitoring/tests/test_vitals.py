@@ -4,8 +4,7 @@ import math
 
 import pytest
 
-from ketaflow.domain.monitoring import VitalSignError, validate_vital_signs, vital_sign_problems
-from ketaflow.domain.monitoring import vitals
+from ketaflow.domain.monitoring import VitalSignError, validate_vital_signs, vital_sign_problems, vitals
 from ketaflow.domain.monitoring.tests.helpers import NORMAL, reading
 
 
@@ -16,13 +15,34 @@ def test_a_normal_reading_is_accepted() -> None:
 @pytest.mark.parametrize(
     ("values", "message"),
     [
-        ({"sbp_mmhg": 400.0}, vitals.IMPLAUSIBLE_VALUE.format(label="Systolic BP", value=400, unit=" mmHg", low=40, high=300)),
-        ({"spo2_pct": 120.0}, vitals.IMPLAUSIBLE_VALUE.format(label="SpO2", value=120, unit="%", low=50, high=100)),
-        ({"dbp_mmhg": 5.0}, vitals.IMPLAUSIBLE_VALUE.format(label="Diastolic BP", value=5, unit=" mmHg", low=20, high=200)),
-        ({"hr_per_min": 400.0}, vitals.IMPLAUSIBLE_VALUE.format(label="Heart rate", value=400, unit="/min", low=20, high=250)),
-        ({"rr_per_min": 90.0}, vitals.IMPLAUSIBLE_VALUE.format(label="Respiratory rate", value=90, unit="/min", low=0, high=70)),
-        ({"etco2_mmhg": 150.0}, vitals.IMPLAUSIBLE_VALUE.format(label="EtCO2", value=150, unit=" mmHg", low=0, high=100)),
-        ({"temperature_c": 98.6}, vitals.IMPLAUSIBLE_VALUE.format(label="Temperature", value=98.6, unit=" °C", low=30, high=44)),
+        (
+            {"sbp_mmhg": 400.0},
+            vitals.IMPLAUSIBLE_VALUE.format(label="Systolic BP", value=400, unit=" mmHg", low=40, high=300),
+        ),
+        (
+            {"spo2_pct": 120.0},
+            vitals.IMPLAUSIBLE_VALUE.format(label="SpO2", value=120, unit="%", low=50, high=100),
+        ),
+        (
+            {"dbp_mmhg": 5.0},
+            vitals.IMPLAUSIBLE_VALUE.format(label="Diastolic BP", value=5, unit=" mmHg", low=20, high=200),
+        ),
+        (
+            {"hr_per_min": 400.0},
+            vitals.IMPLAUSIBLE_VALUE.format(label="Heart rate", value=400, unit="/min", low=20, high=250),
+        ),
+        (
+            {"rr_per_min": 90.0},
+            vitals.IMPLAUSIBLE_VALUE.format(label="Respiratory rate", value=90, unit="/min", low=0, high=70),
+        ),
+        (
+            {"etco2_mmhg": 150.0},
+            vitals.IMPLAUSIBLE_VALUE.format(label="EtCO2", value=150, unit=" mmHg", low=0, high=100),
+        ),
+        (
+            {"temperature_c": 98.6},
+            vitals.IMPLAUSIBLE_VALUE.format(label="Temperature", value=98.6, unit=" °C", low=30, high=44),
+        ),
         ({"moaas": 7}, vitals.IMPLAUSIBLE_VALUE.format(label="MOAA/S", value=7, unit="", low=0, high=5)),
         ({"moaas": 2.5}, vitals.MOAAS_NOT_WHOLE),
         ({"sbp_mmhg": 80.0, "dbp_mmhg": 90.0}, vitals.DIASTOLIC_NOT_BELOW_SYSTOLIC),
