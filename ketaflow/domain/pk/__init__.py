@@ -1,6 +1,7 @@
 """Pure PK/PD engine: ketamine compartment models, exact infusion solver, population simulation, PD links,
 recovery forecasts and Bayesian individualisation. No Django imports (import-linter contract)."""
 
+from .bayes import FitError, Observation, PatientPosterior, SessionRecord, individualise, population_prior
 from .models import (
     DEFAULT_MODEL_ID,
     MODELS,
@@ -10,6 +11,14 @@ from .models import (
     PKParameters,
     get_model,
     list_models,
+)
+from .recovery import (
+    DoseProposal,
+    DoseTarget,
+    ProtocolLimits,
+    RecoveryForecast,
+    forecast_recovery,
+    propose_dose,
 )
 from .simulation import (
     PopulationResult,
@@ -24,6 +33,18 @@ from .solver import Bolus, Infusion, Schedule, ScheduleError
 ENGINE_VERSION = "pk-1.0.0"
 
 __all__ = [
+    "DoseProposal",
+    "DoseTarget",
+    "FitError",
+    "Observation",
+    "PatientPosterior",
+    "ProtocolLimits",
+    "RecoveryForecast",
+    "SessionRecord",
+    "forecast_recovery",
+    "individualise",
+    "population_prior",
+    "propose_dose",
     "DEFAULT_MODEL_ID",
     "ENGINE_VERSION",
     "MODELS",

@@ -405,7 +405,9 @@ def evaluate_padded(
                 if r > 0 and e > s
             ),
             boluses=tuple(
-                Bolus(float(q), float(d)) for q, d in zip(bolus_times[member], bolus_doses[member], strict=True) if d > 0
+                Bolus(float(q), float(d))
+                for q, d in zip(bolus_times[member], bolus_doses[member], strict=True)
+                if d > 0
             ),
         )
         values[member] = reference_solve(
