@@ -13,6 +13,8 @@ Never imports Django or any Ketaflow app (import-linter contract in pyproject.to
 from .base import (
     ANSWER_NOT_INTEGER,
     ANSWER_OUT_OF_RANGE,
+    ANSWERS_NOT_A_LIST,
+    DEFINITION_MISMATCH,
     SKIPPED_ITEM_ANSWERED,
     UNKNOWN_INSTRUMENT,
     WRONG_ANSWER_COUNT,
@@ -34,7 +36,9 @@ from .registry import DEFAULT_OPTIONS, get_instrument, instrument_ids, score
 VERSION = "1.0.0"
 
 __all__ = [
+    "ANSWERS_NOT_A_LIST",
     "ANSWER_NOT_INTEGER",
+    "DEFINITION_MISMATCH",
     "ANSWER_OUT_OF_RANGE",
     "DEFAULT_OPTIONS",
     "MADRS_BANDS_ALTERNATIVE",

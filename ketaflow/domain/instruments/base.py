@@ -20,6 +20,8 @@ UNKNOWN_INSTRUMENT = "unknown instrument {instrument_id!r}; known instruments: {
 WRONG_ANSWER_COUNT = "{instrument_id} expects {expected} answers, got {got}"
 ANSWER_NOT_INTEGER = "{instrument_id} item {position} ({item_id}): answer {value!r} is not a whole number"
 ANSWER_OUT_OF_RANGE = "{instrument_id} item {position} ({item_id}): answer {value} is not one of {allowed}"
+ANSWERS_NOT_A_LIST = "{instrument_id} answers must be a list with one entry per item, got {kind}"
+DEFINITION_MISMATCH = "definition {definition_id!r} with {count} items cannot replace {instrument_id!r}"
 SKIPPED_ITEM_ANSWERED = (
     "{instrument_id} item {position} ({item_id}): answered 'yes' although skip logic skips it ({reason})"
 )
@@ -157,7 +159,7 @@ def validate(instrument: Instrument, answers: Answers) -> list[int | None]:
     """Check length, types and ranges; return the answers as a list. Raises :class:`InstrumentError`."""
     if isinstance(answers, str | bytes) or not isinstance(answers, Sequence):
         raise InstrumentError(
-            WRONG_ANSWER_COUNT.format(instrument_id=instrument.id, expected=instrument.item_count(), got=0)
+            ANSWERS_NOT_A_LIST.format(instrument_id=instrument.id, kind=type(answers).__name__)
         )
     if len(answers) != instrument.item_count():
         raise InstrumentError(

@@ -34,6 +34,7 @@ def aldrete_definition(circulation_basis: CirculationBasis = "mmHg") -> Instrume
             "BP 20-49% away from the pre-procedure value",
             "BP 50% or more away from the pre-procedure value",
         )
+    # Items and 2/1/0 points: Aldrete 1995 modification (WJG 2015 Table 2; clinical.md §6.1).
     return Instrument(
         id="aldrete",
         title="Modified Aldrete score",
@@ -73,6 +74,7 @@ def aldrete_definition(circulation_basis: CirculationBasis = "mmHg") -> Instrume
 
 ALDRETE = aldrete_definition("mmHg")
 
+# Items and 2/1/0 points: Chung 1995 PADSS (clinmedjournals IJODH table 4; clinical.md §6.2).
 PADSS = Instrument(
     id="padss",
     title="Post-Anaesthetic Discharge Scoring System (PADSS)",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .base import (
+    DEFINITION_MISMATCH,
     UNKNOWN_INSTRUMENT,
     Answers,
     Instrument,
@@ -86,6 +87,12 @@ def score(
     """
     instrument, scorer = _lookup(instrument_id)
     if definition is not None:
+        if definition.id != instrument.id or definition.item_count() != instrument.item_count():
+            raise InstrumentError(
+                DEFINITION_MISMATCH.format(
+                    definition_id=definition.id, count=definition.item_count(), instrument_id=instrument.id
+                )
+            )
         instrument = definition
     checked = validate(instrument, answers)
     return scorer(instrument, checked, options)

@@ -107,3 +107,15 @@ def test_totals_are_always_within_the_instrument_range_or_none(case):
     for key in ("severity", "interference"):
         value = result.details.get(key)
         assert value is None or 0 <= value <= 10
+
+
+def test_answers_that_are_not_a_list_are_rejected():
+    with pytest.raises(InstrumentError) as error:
+        score("phq9", "123456789")
+    assert str(error.value) == "phq9 answers must be a list with one entry per item, got str"
+
+
+def test_a_replacement_definition_must_match_the_instrument():
+    with pytest.raises(InstrumentError) as error:
+        score("padss", [2] * 5, definition=get_instrument("aldrete"))
+    assert str(error.value) == "definition 'aldrete' with 5 items cannot replace 'padss'"
