@@ -7,6 +7,7 @@ unrounded). Splitting a segment in two never changes the total (tested with hypo
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -91,6 +92,8 @@ def delivered_mg(segments: Iterable[RateSegment], boluses: Iterable[Bolus] = ())
 def _required_rate(event: InfusionEvent) -> float:
     if event.rate_mg_per_h is None:
         raise DoseError([errors.RATE_REQUIRED.format(kind=event.kind.value)])
+    if not math.isfinite(event.rate_mg_per_h):
+        raise DoseError([errors.RATE_NOT_A_NUMBER.format(kind=event.kind.value)])
     if event.rate_mg_per_h < 0:
         raise DoseError([errors.RATE_NEGATIVE.format(kind=event.kind.value)])
     return event.rate_mg_per_h
@@ -145,7 +148,7 @@ def _walk(events: Sequence[InfusionEvent], as_of: datetime | None) -> tuple[list
                 close(event.at)
             state = PumpState.STOPPED
         else:  # BOLUS
-            if event.bolus_mg is None or not event.bolus_mg > 0:
+            if event.bolus_mg is None or not (event.bolus_mg > 0 and math.isfinite(event.bolus_mg)):
                 raise DoseError([errors.BOLUS_REQUIRED])
             boluses.append(Bolus(event.at, event.bolus_mg))
 

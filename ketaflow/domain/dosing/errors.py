@@ -34,6 +34,7 @@ FINAL_CONCENTRATION_TOO_HIGH = (
 
 # Protocol limits
 DOSE_ABOVE_CAP = "Dose {dose_mg:.1f} mg is above the maximum single dose of {cap_mg:.1f} mg; a prescriber must change the order."
+CAP_NOT_POSITIVE = "The maximum dose must be greater than 0 mg."
 RATE_ABOVE_CAP = "Rate {rate_mg_per_h:.1f} mg/h is above the maximum rate of {cap_mg_per_h:.1f} mg/h."
 MG_PER_KG_OUT_OF_RANGE = "Dose {value:g} mg/kg is outside the protocol range {low:g}-{high:g} mg/kg."
 MG_PER_KG_PER_H_OUT_OF_RANGE = (
@@ -49,6 +50,7 @@ EVENTS_NOT_IN_TIME_ORDER = "Pump events are not in time order; check the times e
 EVENT_OUT_OF_ORDER = "A {kind} event cannot follow an infusion that is {state}."
 RATE_REQUIRED = "A {kind} event needs a rate in mg/h."
 RATE_NEGATIVE = "A {kind} event has a negative rate; rates are 0 mg/h or more."
+RATE_NOT_A_NUMBER = "A {kind} event has a rate that is not a number."
 BOLUS_REQUIRED = "A bolus event needs a positive dose in mg."
 INFUSION_STILL_RUNNING = "The infusion has not been stopped; give the time to count up to."
 SEGMENT_ENDS_BEFORE_START = "A rate segment ends before it starts."

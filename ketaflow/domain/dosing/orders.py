@@ -202,7 +202,9 @@ def _build_order(
     final_concentration = infusion_mg / final_volume_ml if final_volume_ml > 0 else 0.0
 
     problems: list[str] = []
-    if max_dose_mg is not None and exceeds(dose_mg, max_dose_mg):
+    if max_dose_mg is not None and max_dose_mg <= 0:
+        problems.append(errors.CAP_NOT_POSITIVE)
+    elif max_dose_mg is not None and exceeds(dose_mg, max_dose_mg):
         problems.append(errors.DOSE_ABOVE_CAP.format(dose_mg=dose_mg, cap_mg=max_dose_mg))
     if max_rate_mg_per_h is not None and exceeds(rate_mg_per_h, max_rate_mg_per_h):
         problems.append(

@@ -75,6 +75,14 @@ def test_running_infusion_without_as_of_is_refused() -> None:
         ),
         ([InfusionEvent(at(0), EventKind.START)], errors.RATE_REQUIRED.format(kind="start")),
         (
+            [InfusionEvent(at(0), EventKind.START, rate_mg_per_h=math.nan)],
+            errors.RATE_NOT_A_NUMBER.format(kind="start"),
+        ),
+        (
+            [InfusionEvent(at(0), EventKind.BOLUS, bolus_mg=0.0)],
+            errors.BOLUS_REQUIRED,
+        ),
+        (
             [InfusionEvent(at(0), EventKind.START, rate_mg_per_h=-1.0)],
             errors.RATE_NEGATIVE.format(kind="start"),
         ),

@@ -3,6 +3,8 @@
 import math
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ketaflow.domain.dosing import (
     IV_DEPRESSION_DEFAULT,
@@ -187,3 +189,44 @@ def test_protocol_defaults_cite_their_sources() -> None:
     assert IV_DEPRESSION_DEFAULT.minutes == 40
     assert "Murrough" in IV_DEPRESSION_DEFAULT.source
     assert "ASRA" in IV_PAIN_DEFAULT.source
+
+
+def test_a_zero_cap_is_refused() -> None:
+    with pytest.raises(DoseError) as excinfo:
+        calculate_iv_infusion(order(max_dose_mg=0.0))
+    assert excinfo.value.messages == (errors.CAP_NOT_POSITIVE,)
+
+
+@given(
+    mg_per_kg=st.floats(min_value=0.1, max_value=1.0),
+    minutes=st.floats(min_value=2.0, max_value=100.0),
+    weight_kg=st.floats(min_value=20.0, max_value=300.0),
+    concentration=st.sampled_from([10.0, 50.0, 100.0]),
+    bag_ml=st.sampled_from([50.0, 100.0, 250.0, 500.0]),
+)
+def test_order_quantities_are_consistent(
+    mg_per_kg: float, minutes: float, weight_kg: float, concentration: float, bag_ml: float
+) -> None:
+    try:
+        result = calculate_iv_infusion(
+            order(
+                mg_per_kg=mg_per_kg,
+                minutes=minutes,
+                weight_kg=weight_kg,
+                concentration_mg_per_ml=concentration,
+                bag_ml=bag_ml,
+                max_dose_mg=1000.0,
+            )
+        )
+    except DoseError as exc:  # only the bag can be too small
+        assert all("bag volume" in m for m in exc.messages)
+        return
+    assert math.isclose(result.dose_mg, mg_per_kg * weight_kg)
+    assert math.isclose(result.drug_volume_ml * concentration, result.dose_mg)
+    assert math.isclose(result.rate_mg_per_h * minutes / 60, result.dose_mg)
+    assert math.isclose(result.pump_rate_ml_per_h * minutes / 60, result.final_volume_ml)
+    # what the pump delivers at the final concentration is the ordered dose
+    assert math.isclose(
+        result.pump_rate_ml_per_h * result.final_concentration_mg_per_ml, result.rate_mg_per_h
+    )
+    assert result.drug_volume_ml <= bag_ml
