@@ -28,9 +28,7 @@ from .simulation import (
     simulate_population,
 )
 from .solver import Bolus, Infusion, Schedule, ScheduleError
-
-#: Version of the PK/PD engine, stored with every persisted prediction so it can be reproduced.
-ENGINE_VERSION = "pk-1.0.0"
+from .version import ENGINE_VERSION
 
 __all__ = [
     "DoseProposal",

@@ -31,6 +31,7 @@ from .bayes import (
 )
 from .models import Covariates, PKModel
 from .solver import FloatArray, Schedule, build_system, decompose, evaluate, mode_state
+from .version import ENGINE_VERSION
 
 #: Forecasts look this far past the stop (minutes); later readiness is reported as "beyond horizon".
 HORIZON_MIN = 24 * 60.0
@@ -235,8 +236,6 @@ def propose_dose(
 
     Concentrations are linear in dose, so one unit-dose simulation per sigma point serves every candidate.
     """
-    from . import ENGINE_VERSION
-
     post = posterior if posterior is not None else population_prior(model)
     check_model(model, post)
     weight = covariates.weight_kg

@@ -88,7 +88,7 @@ def sample_parameters(
     labels = tuple(model.variability.names if names is None else names)
     if cov.shape != (len(labels), len(labels)):
         raise PKModelError("variability matrix does not match the parameter names")
-    etas = rng.multivariate_normal(np.zeros(len(labels)), cov, size=typical.size, method="cholesky")
+    etas = rng.multivariate_normal(np.zeros(len(labels)), cov, size=typical.size, method="eigh")
     return typical.scaled({name: np.exp(etas[:, i]) for i, name in enumerate(labels)})
 
 
