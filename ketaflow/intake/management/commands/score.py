@@ -39,6 +39,8 @@ def parse_answers(text: str) -> list[int | None]:
 
 
 class Command(KetaflowCommand):
+    # Pure arithmetic over the domain library: no models, so Django's system checks are not needed.
+    requires_system_checks: list[str] = []
     help = "Score a questionnaire or rating scale (PHQ-9, GAD-7, MADRS, C-SSRS, ...) from a list of answers."
 
     def add_arguments(self, parser: CommandParser) -> None:
