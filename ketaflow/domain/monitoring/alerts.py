@@ -186,7 +186,7 @@ def _detail(rule: ThresholdRule, readings: Sequence[VitalSigns]) -> str:
     for reading in readings:
         for condition in rule.conditions:
             if condition.met(reading):
-                parts.append(f"{condition.describe(reading)} at {reading.taken_at:%H:%M} UTC")
+                parts.append(f"{condition.describe(reading)} at {reading.taken_at:%H:%M %Z}".rstrip())
     return "; ".join(parts)
 
 
@@ -195,7 +195,8 @@ def evaluate_alerts(
 ) -> tuple[Alert, ...]:
     """All alerts raised by ``rules`` over ``readings`` (any order), sorted by time raised.
 
-    Readings without any vital a rule looks at neither extend nor end that rule's episode.
+    Readings without any vital a rule looks at neither extend nor end that rule's episode. Readings are
+    expected to have passed ``validate_vital_signs`` before they were stored.
     """
     ordered = sorted(readings, key=lambda r: r.taken_at)
     alerts: list[Alert] = []
