@@ -19,6 +19,7 @@ INVALID_NURSE_RATIO = "A nurse must be able to cover at least one chair."
 INVALID_PRESCRIBER_CAPACITY = "A prescriber must be able to supervise at least one infusion."
 INVALID_SERIES_COUNT = "A series needs at least one session."
 INVALID_SERIES_GAP = "Sessions of a series must be at least one day apart (min_gap_days >= 1)."
+INVALID_RESERVATION_UNITS = "A reservation must use at least one unit of capacity."
 INVALID_SERIES_SPAN = "The series span is too short for the number of sessions and the minimum gap."
 NO_SERIES_PLAN = "No location can fit the whole series within the search horizon."
 SESSION_INDEX_OUT_OF_RANGE = "There is no session with that index in the series."
@@ -28,3 +29,11 @@ NO_REBOOK_POSSIBLE = "The missed session cannot be rebooked without breaking the
 
 class SchedulingError(ValueError):
     """Invalid scheduling input or an impossible request; ``str(error)`` is one of the constants above."""
+
+
+# Reasons recorded on a series conflict (why the preferred time was not free that day).
+CONFLICT_OUTSIDE_HOURS = "The location is closed at the preferred time."
+CONFLICT_NO_CHAIR = "No chair is free at the preferred time."
+CONFLICT_NO_NURSE = "No nurse on duty has a free chair slot at the preferred time."
+CONFLICT_NO_PRESCRIBER = "No prescriber is on site and free to supervise at the preferred time."
+CONFLICT_BEFORE_EARLIEST = "The preferred time is earlier than the earliest allowed start."
