@@ -17,13 +17,13 @@ from ketaflow.domain.pk import (
     get_model,
     simulate,
 )
-from ketaflow.domain.pk.solver import build_system, decompose, evaluate, reference_solve
+from ketaflow.domain.pk.solver import Modes, build_system, decompose, evaluate, reference_solve
 
 ADULT = Covariates(weight_kg=70.0, age_years=40.0)
 TIMES = np.array([0.5, 5.0, 17.0, 40.0, 41.0, 90.0, 240.0, 600.0])
 
 
-def _modes(model_id: str, weight: float = 70.0):
+def _modes(model_id: str, weight: float = 70.0) -> Modes:
     return decompose(build_system(get_model(model_id).typical(weight)))
 
 
