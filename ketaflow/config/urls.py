@@ -2,9 +2,12 @@ from django.contrib import admin
 from django.urls import include, path
 
 urlpatterns = [
+    path("", include("ketaflow.public.urls")),
     path("", include("ketaflow.core.urls")),
+    path("", include("ketaflow.scheduling.urls")),
     path("accounts/", include("ketaflow.accounts.urls")),
     path("clinic/", include("ketaflow.clinics.urls")),
     path("patients/", include("ketaflow.patients.urls")),
+    path("intake/", include("ketaflow.intake.urls")),
     path("django-admin/", admin.site.urls),
 ]

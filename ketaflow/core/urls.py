@@ -4,7 +4,6 @@ from ketaflow.core import views
 
 app_name = "core"
 urlpatterns = [
-    path("", views.home, name="home"),
     path("staff/", views.dashboard, name="dashboard"),
     path("staff/audit/", views.audit_log, name="audit_log"),
     path("portal/", views.portal, name="portal"),

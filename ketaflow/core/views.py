@@ -7,21 +7,14 @@ from django import forms
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils import timezone
 
 from ketaflow.accounts.roles import Perm, Role
-from ketaflow.clinics.selectors import active_locations_with_details
 from ketaflow.core.audit import Action, audit
 from ketaflow.core.models import AuditEvent
 from ketaflow.core.permissions import patient_required, staff_required
 from ketaflow.core.selectors import audit_events_filtered
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated and getattr(request.user, "is_clinic_staff", False):
-        return redirect("core:dashboard")
-    return render(request, "core/home.html", {"locations": active_locations_with_details()})
 
 
 @staff_required(Perm.VIEW_DASHBOARD)
