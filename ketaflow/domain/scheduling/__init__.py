@@ -6,6 +6,19 @@ these functions and persist the result with :data:`VERSION`. See ``docs/scheduli
 """
 
 from ketaflow.domain.scheduling.errors import SchedulingError
+from ketaflow.domain.scheduling.infusion import (
+    CapacityRules,
+    InfusionResources,
+    InfusionSession,
+    InfusionType,
+    Reservation,
+    Resource,
+    SeriesConflict,
+    SeriesPlan,
+    SeriesRequest,
+    plan_infusion_series,
+    rebook_series_session,
+)
 from ketaflow.domain.scheduling.model import (
     AvailabilityException,
     AvailabilityTemplate,
@@ -30,14 +43,25 @@ __all__ = [
     "AvailabilityException",
     "AvailabilityTemplate",
     "Booking",
+    "CapacityRules",
     "Closure",
     "ConsultationType",
     "Id",
+    "InfusionResources",
+    "InfusionSession",
+    "InfusionType",
     "Location",
+    "Reservation",
+    "Resource",
     "SchedulingError",
+    "SeriesConflict",
+    "SeriesPlan",
+    "SeriesRequest",
     "Slot",
     "SlotRules",
     "WeeklyWindow",
     "find_consultation_slots",
     "next_free_slots",
+    "plan_infusion_series",
+    "rebook_series_session",
 ]
