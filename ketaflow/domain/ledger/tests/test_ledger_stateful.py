@@ -46,7 +46,8 @@ tenths = st.integers(min_value=1, max_value=250).map(lambda n: Decimal(n) / 10)
 
 
 class LedgerMachine(RuleBasedStateMachine):
-    """Drives receipts, draws, administrations, wastes, returns, transfers, counts, corrections, destructions."""
+    """Drives receipts, draws, administrations, wastes, returns, transfers, counts, corrections, destructions,
+    losses, thefts and adjustments."""
 
     steps_run = 0
 
@@ -213,6 +214,8 @@ class LedgerMachine(RuleBasedStateMachine):
             held[s] += q
         elif kind in (EntryKind.DESTRUCTION, EntryKind.LOSS, EntryKind.THEFT):
             self.shadow_on_hand[cid] += q
+        elif kind is EntryKind.ADJUSTMENT:
+            self.shadow_on_hand[cid] -= q
 
     @precondition(lambda self: self.containers)
     @rule(data=st.data())
@@ -237,6 +240,26 @@ class LedgerMachine(RuleBasedStateMachine):
         assert ok == (self._live(cid) and quantity <= self.shadow_on_hand[cid])
         if ok:
             self.shadow_on_hand[cid] -= quantity
+
+    @precondition(lambda self: self.containers)
+    @rule(data=st.data(), tenths=st.integers(-30, 30), theft=st.booleans())
+    def adjust_or_steal(self, data: st.DataObject, tenths: int, theft: bool) -> None:
+        """Signed witnessed adjustments (vial overfill found at a count) and thefts."""
+        cid = data.draw(st.sampled_from(sorted(self.containers)))
+        c = self.containers[cid]
+        if c.product.unit.value == "device":
+            return
+        amount = Decimal(tenths) / 10
+        if theft:
+            ok = self._record(EntryKind.THEFT, cid, abs(amount), reason="broken lock")
+            assert ok == (self._live(cid) and Decimal(0) < abs(amount) <= self.shadow_on_hand[cid])
+            if ok:
+                self.shadow_on_hand[cid] -= abs(amount)
+            return
+        ok = self._record(EntryKind.ADJUSTMENT, cid, amount, reason="overfill", witness_ids=("paul",))
+        assert ok == (self._live(cid) and amount != 0 and self.shadow_on_hand[cid] + amount >= 0)
+        if ok:
+            self.shadow_on_hand[cid] += amount
 
     # -- invariants ------------------------------------------------------------------------------------------
     @invariant()
