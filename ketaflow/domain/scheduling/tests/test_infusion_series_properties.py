@@ -55,10 +55,10 @@ def scenarios(draw: st.DrawFn) -> tuple[SeriesRequest, InfusionType, InfusionRes
         chairs = tuple(location_id * 10 + c for c in range(draw(st.integers(1, 3))))
         locations.append(Location(location_id, tz_name, hours, closures, chair_ids=chairs))
         for nurse in (100 + location_id, 200 + location_id)[: draw(st.integers(1, 2))]:
-            start = draw(st.integers(opens, 12))
+            on_duty_from = draw(st.integers(opens, 12))
             nurse_templates += [
                 AvailabilityTemplate(
-                    nurse, location_id, day, dt.time(start), dt.time(draw(st.integers(13, 18)))
+                    nurse, location_id, day, dt.time(on_duty_from), dt.time(draw(st.integers(13, 18)))
                 )
                 for day in range(7)
             ]
@@ -68,7 +68,7 @@ def scenarios(draw: st.DrawFn) -> tuple[SeriesRequest, InfusionType, InfusionRes
                 for day in range(7)
                 if draw(st.integers(0, 3))
             ]
-    staff = [(Resource.CHAIR, c) for loc in locations for c in loc.chair_ids]
+    staff: list[tuple[Resource, int | str]] = [(Resource.CHAIR, c) for loc in locations for c in loc.chair_ids]
     staff += [(Resource.NURSE, t.staff_id) for t in nurse_templates[:1]] + [
         (Resource.NURSE, 102),
         (Resource.NURSE, 201),
