@@ -8,7 +8,8 @@ kind within a call, because results are ordered by them.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from math import ceil
 
 from ketaflow.domain.scheduling import errors
 
@@ -128,6 +129,10 @@ class Booking:
     room_id: Id | None = None
     buffer_before_minutes: int = 0
     buffer_after_minutes: int = 0
+    # Busy span including buffers, in UTC epoch seconds, computed once here so that searches over
+    # thousands of bookings only read integers.
+    busy_from: int = field(init=False, repr=False, compare=False)
+    busy_until: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         _check_aware(self.starts_at, self.ends_at)
@@ -135,3 +140,9 @@ class Booking:
             raise errors.SchedulingError(errors.BOOKING_ENDS_BEFORE_START)
         if self.buffer_before_minutes < 0 or self.buffer_after_minutes < 0:
             raise errors.SchedulingError(errors.NEGATIVE_BUFFER)
+        # Floor the start and ceil the end to whole seconds.
+        start = self.starts_at.timestamp()
+        object.__setattr__(self, "busy_from", int(start // 1) - self.buffer_before_minutes * 60)
+        object.__setattr__(
+            self, "busy_until", ceil(self.ends_at.timestamp()) + self.buffer_after_minutes * 60
+        )

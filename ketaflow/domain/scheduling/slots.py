@@ -103,18 +103,7 @@ def _widened_busy(
     by_provider: dict[Id, list[Interval]] = defaultdict(list)
     by_room: dict[Id, list[Interval]] = defaultdict(list)
     for booking in bookings:
-        # Bookings are checked to be aware on construction. Floor the start, ceil the end (int() floors
-        # positive timestamps, and every clinic date is after 1970).
-        start_ts = booking.starts_at.timestamp()
-        end_ts = booking.ends_at.timestamp()
-        start = int(start_ts)
-        end = int(end_ts)
-        if end < end_ts:
-            end += 1
-        interval = (
-            start - booking.buffer_before_minutes * 60 - after,
-            end + booking.buffer_after_minutes * 60 + before,
-        )
+        interval = (booking.busy_from - after, booking.busy_until + before)
         if booking.provider_id is not None:
             by_provider[booking.provider_id].append(interval)
         if booking.room_id is not None:
@@ -216,6 +205,19 @@ def find_consultation_slots(
             if location.room_ids is None:
                 starts = _starts_in(free, duration, earliest, latest, step, segments, limit_per_provider)
                 found.append((location.id, provider_id, starts, [None] * len(starts)))
+                continue
+            if len(rooms) == 1:
+                room_id, busy, busy_ends = rooms[0]
+                starts = _starts_in(
+                    subtract(free, busy, busy_ends),
+                    duration,
+                    earliest,
+                    latest,
+                    step,
+                    segments,
+                    limit_per_provider,
+                )
+                found.append((location.id, provider_id, starts, [room_id] * len(starts)))
                 continue
             room_of: dict[int, Id | None] = {}
             for room_id, busy, busy_ends in rooms:

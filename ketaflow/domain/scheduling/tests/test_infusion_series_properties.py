@@ -68,7 +68,9 @@ def scenarios(draw: st.DrawFn) -> tuple[SeriesRequest, InfusionType, InfusionRes
                 for day in range(7)
                 if draw(st.integers(0, 3))
             ]
-    staff: list[tuple[Resource, int | str]] = [(Resource.CHAIR, c) for loc in locations for c in loc.chair_ids]
+    staff: list[tuple[Resource, int | str]] = [
+        (Resource.CHAIR, c) for loc in locations for c in loc.chair_ids
+    ]
     staff += [(Resource.NURSE, t.staff_id) for t in nurse_templates[:1]] + [
         (Resource.NURSE, 102),
         (Resource.NURSE, 201),
