@@ -85,7 +85,8 @@ class Schedule:
         """``dose_mg`` spread evenly over ``duration_min`` minutes starting at ``start_min``."""
         if duration_min <= 0:
             raise ScheduleError(f"infusion duration must be positive, got {duration_min:g} min")
-        return cls(infusions=(Infusion(start_min, start_min + duration_min, dose_mg / duration_min),))
+        start, duration = float(start_min), float(duration_min)
+        return cls(infusions=(Infusion(start, start + duration, float(dose_mg) / duration),))
 
     @classmethod
     def from_segments(

@@ -125,3 +125,11 @@ def test_command_line_error_is_one_stderr_line_and_exit_2() -> None:
     assert done.stdout == ""
     lines = done.stderr.strip().splitlines()
     assert lines == ["error: segment '0-40:-52.5': rate must not be negative"]
+
+
+def test_s_ketamine_model_also_reports_s_norketamine() -> None:
+    data = run_json(
+        "simulate", "--model", "otto2021", "--weight-kg", "70", "--dose-mg-per-kg", "0.5", "--at", "40"
+    )
+    assert data["plasma_ng_per_ml"] == [pytest.approx(158.041733, rel=1e-6)]
+    assert data["metabolite_ng_per_ml"] == [pytest.approx(47.085424, rel=1e-6)]

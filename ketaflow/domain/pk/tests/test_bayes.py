@@ -81,3 +81,15 @@ def test_cadss6_observations_are_understood_on_their_own_scale() -> None:
     )
     assert full.multiplier("cadss_slope")[0] > 1.0
     assert six.multiplier("cadss_slope")[0] > 1.0
+
+
+def test_otto_prior_uses_its_published_clearance_volume_covariance() -> None:
+    omega = prior_covariance(get_model("otto2021"))
+    assert omega[0, 0] == pytest.approx(0.026048)  # Otto 2021: omega^2 CL
+    assert omega[1, 1] == pytest.approx(0.084177)  # Otto 2021: omega^2 V1
+    assert omega[0, 1] == pytest.approx(0.02261)
+    model = get_model("otto2021")
+    rng = np.random.default_rng(2)
+    posterior = individualise(model, simulate_sessions(model, 70.0, np.zeros(7), rng, n_sessions=4))
+    assert posterior.converged
+    assert posterior.model_id == "otto2021"
