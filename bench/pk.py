@@ -232,7 +232,9 @@ def main() -> int:
         )
     t, values = timed(lambda: opentiva(weights, params, N_PATIENTS))
     if values is None:
-        rows.append(("opentiva: did not install (sdist fails on 3.11)", "-", float("nan"), None))
+        rows.append(
+            ("opentiva: not installed (PyPI sdist needs Cython, see docs/pk.md)", "-", float("nan"), None)
+        )
     else:
         rows.append(("opentiva 1.1.2 Pump.run (Cp and Ce)", f"{N_PATIENTS}", t, max_rel_error(values, ref)))
     t, values = timed(lambda: lsoda(weights, params, LSODA_SUBSET))
