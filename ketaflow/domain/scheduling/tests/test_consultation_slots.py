@@ -286,3 +286,27 @@ def test_invalid_inputs_have_clear_messages() -> None:
         with pytest.raises(SchedulingError) as error:
             build()
         assert str(error.value) == message
+
+
+def test_a_booking_ending_mid_second_still_blocks_the_next_slot() -> None:
+    booking = Booking(
+        starts_at=local(MONDAY, 9, 30),
+        ends_at=local(MONDAY, 10) + dt.timedelta(microseconds=500),
+        provider_id=7,
+    )
+    assert (booking.busy_from, booking.busy_until) == (
+        int(local(MONDAY, 9, 30).timestamp()),
+        int(local(MONDAY, 10).timestamp()) + 1,
+    )
+    assert "11-30 10:00" not in starts(search(provider_ids=[7], bookings=[booking]))
+
+
+def test_string_ids_work_as_well_as_integers() -> None:
+    location = Location(
+        id="wdm", time_zone="America/Chicago", opening_hours=WEEKDAYS_8_TO_5, room_ids=("room-a",)
+    )
+    template = AvailabilityTemplate(
+        staff_id="paul", location_id="wdm", weekday=0, start=dt.time(9), end=dt.time(10)
+    )
+    slots = search(locations=[location], availability=[template])
+    assert [(s.location_id, s.provider_id, s.room_id) for s in slots] == [("wdm", "paul", "room-a")] * 2
