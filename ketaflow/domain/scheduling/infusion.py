@@ -278,6 +278,7 @@ class _Planner:
         )
         self.prescriber_id = prescriber_id
         self.sites: dict[Id, _Site] = {}
+        self.options_cache: dict[tuple[Id, int], list[InfusionSession]] = {}
 
     def site(self, location: Location) -> _Site:
         cached = self.sites.get(location.id)
@@ -359,7 +360,14 @@ class _Planner:
         )
 
     def day_options(self, site: _Site, index: int) -> list[InfusionSession]:
-        """Every session that fits on calendar day ``index``, earliest first."""
+        """Every session that fits on calendar day ``index``, earliest first (cached; do not mutate)."""
+        key = (site.location.id, index)
+        cached = self.options_cache.get(key)
+        if cached is None:
+            cached = self.options_cache[key] = self._day_options(site, index)
+        return cached
+
+    def _day_options(self, site: _Site, index: int) -> list[InfusionSession]:
         day_start, day_end = site.calendar.day_bounds(index)
         low = bisect_right(site.opening_starts, day_start) - 1
         options: list[InfusionSession] = []
@@ -394,7 +402,7 @@ def _evaluate_day(planner: _Planner, site: _Site, index: int, preferred: dt.time
     options = planner.day_options(site, index)
     if not options:
         return _Day(None, None, None)
-    options.sort(key=lambda s: (abs(to_seconds(s.start) - preferred_start), s.start))
+    options = sorted(options, key=lambda s: (abs(to_seconds(s.start) - preferred_start), s.start))
     conflict = SeriesConflict(
         session_index=-1,
         day=site.calendar.day(index),
