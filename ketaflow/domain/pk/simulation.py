@@ -102,6 +102,7 @@ class PopulationResult:
     effect_ng_per_ml: FloatArray
     parameters: PKParameters = field(repr=False)
     warnings: tuple[str, ...] = ()
+    metabolite_ng_per_ml: FloatArray | None = None
 
     def percentiles(
         self, levels: Sequence[float] = (5.0, 50.0, 95.0), *, output: str = "plasma"
@@ -121,16 +122,19 @@ def simulate_population(
     omega: FloatArray | None = None,
     names: Sequence[str] | None = None,
     effect: bool = True,
+    residual_error: bool = False,
 ) -> PopulationResult:
     """Simulate one virtual patient per covariate set with log-normal inter-individual variability.
 
     All patients share one schedule (mg, mg/min, minutes) unless a list of per-patient schedules is given
-    (then each schedule is evaluated for its own patient). Vectorised over patients.
+    (then each schedule is evaluated for its own patient). Vectorised over patients. With
+    ``residual_error`` the plasma (and metabolite) values are "measured" ones: the model's published
+    proportional residual error is applied (only models that publish one, e.g. Otto 2021).
     """
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     weights = np.array([c.weight_kg for c in covariates], dtype=np.float64)
     params = sample_parameters(model, weights, rng, omega=omega, names=names)
-    system = build_system(params, effect=effect, metabolite=False)
+    system = build_system(params, effect=effect)
     modes = decompose(system)
     t = np.atleast_1d(np.asarray(times_min, dtype=np.float64))
     if isinstance(schedule, Schedule):
@@ -141,14 +145,22 @@ def simulate_population(
         values = np.empty((len(covariates), len(system.outputs), t.size))
         for dose_schedule in dict.fromkeys(schedule):
             members = np.array([s == dose_schedule for s in schedule])
-            sub = decompose(build_system(params.take(members), effect=effect, metabolite=False))
+            sub = decompose(build_system(params.take(members), effect=effect))
             values[members] = evaluate(sub, dose_schedule, t)
     warnings: set[str] = set()
     for c in covariates:
         warnings.update(model.range_warnings(c))
     plasma = values[:, 0, :]
     effect_values = values[:, system.outputs.index("effect"), :] if effect else np.full_like(plasma, np.nan)
-    return PopulationResult(model.id, t, plasma, effect_values, params, tuple(sorted(warnings)))
+    metabolite = values[:, system.outputs.index("metabolite"), :] if "metabolite" in system.outputs else None
+    if residual_error:
+        if model.residual_proportional_sd is None:
+            raise PKModelError(f"{model.id} publishes no residual error")
+        plasma = plasma * (1.0 + model.residual_proportional_sd * rng.standard_normal(plasma.shape))
+        if metabolite is not None and model.metabolite_residual_proportional_sd is not None:
+            noise = rng.standard_normal(metabolite.shape)
+            metabolite = metabolite * (1.0 + model.metabolite_residual_proportional_sd * noise)
+    return PopulationResult(model.id, t, plasma, effect_values, params, tuple(sorted(warnings)), metabolite)
 
 
 def population_covariates(weights_kg: NDArray[np.float64] | Sequence[float]) -> list[Covariates]:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from ketaflow.domain.pk import Covariates, Schedule, get_model, simulate, simulate_population
+from ketaflow.domain.pk import Covariates, PKModelError, Schedule, get_model, simulate, simulate_population
 from ketaflow.domain.pk.solver import build_system, reference_solve
 
 TIMES = np.array([10.0, 20.0, 40.0, 60.0, 120.0, 240.0])
@@ -58,3 +59,22 @@ def test_per_patient_schedules_are_supported() -> None:
     schedules = [SCHEDULE, SCHEDULE.scaled(2.0)]
     population = simulate_population(model, covs, schedules, TIMES, omega=np.zeros((6, 6)))
     np.testing.assert_allclose(population.plasma_ng_per_ml[1], 2 * population.plasma_ng_per_ml[0] * 60 / 80)
+
+
+def test_otto_population_carries_s_norketamine_and_its_residual_error() -> None:
+    model = get_model("otto2021")
+    covs = [Covariates(weight_kg=70.0)] * 4000
+    exact = simulate_population(model, covs, SCHEDULE, TIMES, seed=3)
+    measured = simulate_population(model, covs, SCHEDULE, TIMES, seed=3, residual_error=True)
+    assert exact.metabolite_ng_per_ml is not None and measured.metabolite_ng_per_ml is not None
+    ratio = measured.plasma_ng_per_ml / exact.plasma_ng_per_ml
+    assert np.std(ratio) == pytest.approx(0.23609, rel=0.05)  # Otto 2021 proportional residual SD
+    metabolite_ratio = measured.metabolite_ng_per_ml / exact.metabolite_ng_per_ml
+    assert np.std(metabolite_ratio) == pytest.approx(0.14261, rel=0.05)
+
+
+def test_residual_error_is_refused_when_the_model_publishes_none() -> None:
+    with pytest.raises(PKModelError, match="publishes no residual error"):
+        simulate_population(
+            get_model("kamp2020"), [Covariates(weight_kg=70.0)], SCHEDULE, TIMES, residual_error=True
+        )
