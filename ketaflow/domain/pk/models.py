@@ -371,7 +371,14 @@ _MODELS: tuple[PKModel, ...] = (
         ke0_source=_DERIVED_KE0,
         variability=_assumed_variability(_THREE),
         typical_function=_micro_constant_model(
-            v1_per_kg=0.063, k10=0.4381, k12=0.5921, k21=0.2470, k13=0.5900, k31=0.0146, ke0=0.652
+            # opentiva 1.1.2 Domino: V1 0.063 L/kg, micro-constants in 1/min (clinical.md PK 1.1)
+            v1_per_kg=0.063,
+            k10=0.4381,
+            k12=0.5921,
+            k21=0.2470,
+            k13=0.5900,
+            k31=0.0146,
+            ke0=0.652,
         ),
         parameter_source=_OPENTIVA,
         notes=("Tiny V1 (0.063 L/kg): concentrations fall unrealistically fast after a stop.",),
@@ -391,7 +398,14 @@ _MODELS: tuple[PKModel, ...] = (
         ke0_source=_DERIVED_KE0,
         variability=_assumed_variability(_TWO),
         typical_function=_micro_constant_model(
-            v1_per_kg=1.7522, k10=0.0109, k12=0.0186, k21=0.0137, k13=None, k31=None, ke0=5.2
+            # opentiva 1.1.2 Clements250: V1 1.7522 L/kg, micro-constants in 1/min (clinical.md PK 1.1)
+            v1_per_kg=1.7522,
+            k10=0.0109,
+            k12=0.0186,
+            k21=0.0137,
+            k13=None,
+            k31=None,
+            ke0=5.2,
         ),
         parameter_source=_OPENTIVA,
         notes=("V1 of 1.75 L/kg is implausible for a central volume; possible transcription issue.",),
@@ -415,7 +429,14 @@ _MODELS: tuple[PKModel, ...] = (
         ke0_source=_DERIVED_KE0,
         variability=_assumed_variability(_TWO),
         typical_function=_micro_constant_model(
-            v1_per_kg=1.08, k10=0.0333, k12=0.0088, k21=0.0030, k13=None, k31=None, ke0=4.773
+            # opentiva 1.1.2 Hijazi: V1 1.08 L/kg, micro-constants in 1/min (clinical.md PK 1.1)
+            v1_per_kg=1.08,
+            k10=0.0333,
+            k12=0.0088,
+            k21=0.0030,
+            k13=None,
+            k31=None,
+            ke0=4.773,
         ),
         parameter_source=_OPENTIVA,
         notes=("V1 of 1.08 L/kg is implausible for a central volume; possible transcription issue.",),
