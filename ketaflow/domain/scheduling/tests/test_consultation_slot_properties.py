@@ -47,20 +47,25 @@ def windows(draw: st.DrawFn) -> tuple[dt.time, dt.time]:
 
 @st.composite
 def scenarios(draw: st.DrawFn) -> dict[str, object]:
-    tz_name = draw(st.sampled_from(ZONES))
-    tz = ZoneInfo(tz_name)
+    # One or two locations, possibly in different zones; the providers may work at both.
+    zone_names = [draw(st.sampled_from(ZONES)) for _ in range(draw(st.integers(1, 2)))]
+    tz = ZoneInfo(zone_names[0])
     first_day = draw(st.sampled_from(FIRST_DAYS))
     days = [first_day + dt.timedelta(days=i) for i in range(3)]
-    opening = tuple(
-        WeeklyWindow(day.weekday(), *draw(windows()))
-        for day in days
-        for _ in range(draw(st.sampled_from([0, 1, 1, 2])))
-    )
-    closures = tuple(Closure(day, day) for day in days if draw(st.sampled_from([False] * 5 + [True])))
-    room_ids = draw(st.sampled_from([None, (10,), (10, 11), (10,), ()]))
-    location = Location(id=1, time_zone=tz_name, opening_hours=opening, closures=closures, room_ids=room_ids)
+    locations = []
+    for location_id, tz_name in enumerate(zone_names, start=1):
+        opening = tuple(
+            WeeklyWindow(day.weekday(), *draw(windows()))
+            for day in days
+            for _ in range(draw(st.sampled_from([0, 1, 1, 2])))
+        )
+        closures = tuple(Closure(day, day) for day in days if draw(st.sampled_from([False] * 5 + [True])))
+        rooms = draw(st.sampled_from([None, (1,), (1, 2), (1,), ()]))
+        room_ids = None if rooms is None else tuple(location_id * 10 + r for r in rooms)
+        locations.append(Location(location_id, tz_name, opening, closures, room_ids=room_ids))
+    location_ids = [location.id for location in locations]
     templates = [
-        AvailabilityTemplate(provider, 1, day.weekday(), *draw(windows()))
+        AvailabilityTemplate(provider, draw(st.sampled_from(location_ids)), day.weekday(), *draw(windows()))
         for provider in PROVIDERS
         for day in days
         if draw(st.integers(0, 3))
@@ -75,7 +80,7 @@ def scenarios(draw: st.DrawFn) -> dict[str, object]:
                 staff_id=draw(st.sampled_from(PROVIDERS)),
                 on=draw(st.sampled_from(days)),
                 available=available,
-                location_id=1 if available or draw(st.booleans()) else None,
+                location_id=draw(st.sampled_from(location_ids)) if available or draw(st.booleans()) else None,
                 start=start,
                 end=end,
             )
@@ -89,7 +94,7 @@ def scenarios(draw: st.DrawFn) -> dict[str, object]:
                 starts_at=start_at,
                 ends_at=start_at + dt.timedelta(minutes=draw(st.sampled_from([10, 30, 45, 60]))),
                 provider_id=draw(st.sampled_from([None, *PROVIDERS])),
-                room_id=draw(st.sampled_from([None, 10, 11])),
+                room_id=draw(st.sampled_from([None, 11, 12, 21, 22])),
                 buffer_before_minutes=draw(st.sampled_from([0, 5])),
                 buffer_after_minutes=draw(st.sampled_from([0, 10])),
             )
@@ -110,7 +115,7 @@ def scenarios(draw: st.DrawFn) -> dict[str, object]:
     )
     return {
         "consultation": consultation,
-        "locations": [location],
+        "locations": locations,
         "availability": templates,
         "exceptions": exceptions,
         "bookings": bookings,
@@ -129,39 +134,21 @@ def _minutes(start: int, end: int) -> set[int]:
 
 def oracle(scenario: dict[str, object]) -> set[tuple[int, int, object, object, object]]:
     """Every valid slot (start, end, location, provider, room), found minute by minute."""
-    locations = scenario["locations"]
-    assert isinstance(locations, list)
-    location = locations[0]
-    assert isinstance(location, Location)
     consultation = scenario["consultation"]
     rules = scenario["rules"]
     now = scenario["now"]
+    locations = scenario["locations"]
+    templates = scenario["availability"]
+    exceptions = scenario["exceptions"]
+    bookings = scenario["bookings"]
     assert isinstance(consultation, ConsultationType) and isinstance(rules, SlotRules)
     assert isinstance(now, dt.datetime)
-    tz = ZoneInfo(location.time_zone)
+    assert isinstance(locations, list) and isinstance(templates, list)
+    assert isinstance(exceptions, list) and isinstance(bookings, list)
     now_s = -int(-now.timestamp() // 1)
     earliest = now_s if rules.waive_min_notice else now_s + int(rules.min_notice.total_seconds())
     latest = int((now + rules.horizon).timestamp())
-    first_day = now.astimezone(tz).date() - dt.timedelta(days=2)
-    all_days = [first_day + dt.timedelta(days=i) for i in range(10)]
-
-    open_minutes: set[int] = set()
-    for day in all_days:
-        if any(c.starts_on <= day <= c.ends_on for c in location.closures):
-            continue
-        for window in location.opening_hours:
-            if window.weekday == day.weekday():
-                open_minutes |= _minutes(_utc(day, window.start, tz), _utc(day, window.end, tz))
-
     duration = consultation.duration_minutes * MINUTE
-    step = rules.granularity_minutes
-    results: set[tuple[int, int, object, object, object]] = set()
-    grid = [
-        t
-        for t in range(earliest - earliest % MINUTE, latest + 1, MINUTE)
-        if t >= earliest
-        and (lambda local: (local.hour * 60 + local.minute) % step == 0)(dt.datetime.fromtimestamp(t, tz))
-    ]
 
     def clashes(booking: Booking, start: int) -> bool:
         new_start = start - consultation.buffer_before_minutes * MINUTE
@@ -170,45 +157,65 @@ def oracle(scenario: dict[str, object]) -> set[tuple[int, int, object, object, o
         old_end = int(booking.ends_at.timestamp()) + booking.buffer_after_minutes * MINUTE
         return new_start < old_end and old_start < new_end
 
-    templates = scenario["availability"]
-    exceptions = scenario["exceptions"]
-    bookings = scenario["bookings"]
-    assert isinstance(templates, list) and isinstance(exceptions, list) and isinstance(bookings, list)
-    for provider in PROVIDERS:
-        available: set[int] = set()
-        away: set[int] = set()
+    results: set[tuple[int, int, object, object, object]] = set()
+    for location in locations:
+        tz = ZoneInfo(location.time_zone)
+        first_day = now.astimezone(tz).date() - dt.timedelta(days=2)
+        all_days = [first_day + dt.timedelta(days=i) for i in range(10)]
+        open_minutes: set[int] = set()
         for day in all_days:
-            for template in templates:
-                if template.staff_id == provider and template.weekday == day.weekday():
-                    available |= _minutes(_utc(day, template.start, tz), _utc(day, template.end, tz))
-            for exception in exceptions:
-                if exception.staff_id != provider or exception.on != day:
+            if any(c.starts_on <= day <= c.ends_on for c in location.closures):
+                continue
+            for window in location.opening_hours:
+                if window.weekday == day.weekday():
+                    open_minutes |= _minutes(_utc(day, window.start, tz), _utc(day, window.end, tz))
+        grid = [
+            t
+            for t in range(earliest - earliest % MINUTE, latest + 1, MINUTE)
+            if t >= earliest
+            and (lambda local: (local.hour * 60 + local.minute) % rules.granularity_minutes == 0)(
+                dt.datetime.fromtimestamp(t, tz)
+            )
+        ]
+        for provider in PROVIDERS:
+            available: set[int] = set()
+            away: set[int] = set()
+            for day in all_days:
+                for template in templates:
+                    if (
+                        template.staff_id == provider
+                        and template.location_id == location.id
+                        and template.weekday == day.weekday()
+                    ):
+                        available |= _minutes(_utc(day, template.start, tz), _utc(day, template.end, tz))
+                for exception in exceptions:
+                    if exception.staff_id != provider or exception.on != day:
+                        continue
+                    if exception.location_id not in (None, location.id):
+                        continue
+                    if exception.start is None:
+                        span = _minutes(
+                            _utc(day, dt.time(0), tz), _utc(day + dt.timedelta(days=1), dt.time(0), tz)
+                        )
+                    else:
+                        span = _minutes(_utc(day, exception.start, tz), _utc(day, exception.end, tz))
+                    if exception.available:
+                        available |= span
+                    else:
+                        away |= span
+            usable = (open_minutes & available) - away
+            for start in grid:
+                if not _minutes(start, start + duration) <= usable:
                     continue
-                if exception.location_id not in (None, 1):
+                if any(b.provider_id == provider and clashes(b, start) for b in bookings):
                     continue
-                if exception.start is None:
-                    span = _minutes(
-                        _utc(day, dt.time(0), tz), _utc(day + dt.timedelta(days=1), dt.time(0), tz)
-                    )
-                else:
-                    span = _minutes(_utc(day, exception.start, tz), _utc(day, exception.end, tz))
-                if exception.available:
-                    available |= span
-                else:
-                    away |= span
-        usable = (open_minutes & available) - away
-        for start in grid:
-            if not _minutes(start, start + duration) <= usable:
-                continue
-            if any(b.provider_id == provider and clashes(b, start) for b in bookings):
-                continue
-            if location.room_ids is None:
-                results.add((start, start + duration, 1, provider, None))
-                continue
-            for room in location.room_ids:
-                if not any(b.room_id == room and clashes(b, start) for b in bookings):
-                    results.add((start, start + duration, 1, provider, room))
-                    break
+                if location.room_ids is None:
+                    results.add((start, start + duration, location.id, provider, None))
+                    continue
+                for room in location.room_ids:
+                    if not any(b.room_id == room and clashes(b, start) for b in bookings):
+                        results.add((start, start + duration, location.id, provider, room))
+                        break
     return results
 
 
