@@ -2,16 +2,8 @@
 recovery forecasts and Bayesian individualisation. No Django imports (import-linter contract)."""
 
 from .bayes import FitError, Observation, PatientPosterior, SessionRecord, individualise, population_prior
-from .models import (
-    DEFAULT_MODEL_ID,
-    MODELS,
-    Covariates,
-    PKModel,
-    PKModelError,
-    PKParameters,
-    get_model,
-    list_models,
-)
+from .library import MODELS, get_model, list_models
+from .models import DEFAULT_MODEL_ID, Covariates, PKModel, PKModelError, PKParameters
 from .recovery import (
     DoseProposal,
     DoseTarget,
