@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from math import ceil
+from math import ceil, floor
 
 from ketaflow.domain.scheduling import errors
 
@@ -135,14 +135,15 @@ class Booking:
     busy_until: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        _check_aware(self.starts_at, self.ends_at)
-        if self.ends_at < self.starts_at:
+        # Kept lean: a search may be handed thousands of bookings.
+        if self.starts_at.tzinfo is None or self.ends_at.tzinfo is None:
+            raise errors.SchedulingError(errors.NAIVE_DATETIME)
+        start = self.starts_at.timestamp()
+        end = self.ends_at.timestamp()
+        if end < start:
             raise errors.SchedulingError(errors.BOOKING_ENDS_BEFORE_START)
         if self.buffer_before_minutes < 0 or self.buffer_after_minutes < 0:
             raise errors.SchedulingError(errors.NEGATIVE_BUFFER)
         # Floor the start and ceil the end to whole seconds.
-        start = self.starts_at.timestamp()
-        object.__setattr__(self, "busy_from", int(start // 1) - self.buffer_before_minutes * 60)
-        object.__setattr__(
-            self, "busy_until", ceil(self.ends_at.timestamp()) + self.buffer_after_minutes * 60
-        )
+        object.__setattr__(self, "busy_from", floor(start) - self.buffer_before_minutes * 60)
+        object.__setattr__(self, "busy_until", ceil(end) + self.buffer_after_minutes * 60)
