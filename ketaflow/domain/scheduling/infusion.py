@@ -44,7 +44,7 @@ from ketaflow.domain.scheduling.model import (
     AvailabilityTemplate,
     Id,
     Location,
-    _check_aware,
+    check_aware,
 )
 
 _UNREACHABLE = 1 << 60
@@ -73,7 +73,7 @@ class Reservation:
     exclusive: bool = False
 
     def __post_init__(self) -> None:
-        _check_aware(self.starts_at, self.ends_at)
+        check_aware(self.starts_at, self.ends_at)
         if self.ends_at < self.starts_at:
             raise errors.SchedulingError(errors.BOOKING_ENDS_BEFORE_START)
 
@@ -134,7 +134,7 @@ class SeriesRequest:
     alternatives_per_conflict: int = 3
 
     def __post_init__(self) -> None:
-        _check_aware(self.earliest_start)
+        check_aware(self.earliest_start)
         if self.count < 1:
             raise errors.SchedulingError(errors.INVALID_SERIES_COUNT)
         if self.min_gap_days < 1:

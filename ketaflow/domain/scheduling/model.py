@@ -21,7 +21,8 @@ def _check_window(start: dt.time, end: dt.time) -> None:
         raise errors.SchedulingError(errors.WINDOW_END_NOT_AFTER_START)
 
 
-def _check_aware(*values: dt.datetime) -> None:
+def check_aware(*values: dt.datetime) -> None:
+    """Raise ``SchedulingError(NAIVE_DATETIME)`` unless every value is timezone-aware."""
     for value in values:
         if value.tzinfo is None or value.utcoffset() is None:
             raise errors.SchedulingError(errors.NAIVE_DATETIME)
