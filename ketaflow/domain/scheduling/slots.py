@@ -180,7 +180,9 @@ def find_consultation_slots(
     wanted_locations = set(location_ids) if location_ids is not None else None
     wanted_providers = set(provider_ids) if provider_ids is not None else None
     staff = StaffAvailability(availability, exceptions)
-    provider_busy, room_busy = _widened_busy(bookings, consultation)
+    provider_busy_raw, room_busy = _widened_busy(bookings, consultation)
+    provider_busy = {provider: _with_ends(intervals) for provider, intervals in provider_busy_raw.items()}
+    no_busy: tuple[list[Interval], list[int]] = ([], [])
 
     # Per (location, provider): sorted slot starts and the room for each.
     found: list[tuple[Id, Id, list[int], list[Id | None]]] = []
@@ -199,7 +201,7 @@ def find_consultation_slots(
             if wanted_providers is not None and provider_id not in wanted_providers:
                 continue
             free = intersect(opening, staff.intervals(provider_id, location.id, calendar))
-            free = subtract(free, *_with_ends(provider_busy.get(provider_id, [])))
+            free = subtract(free, *provider_busy.get(provider_id, no_busy))
             if not free:
                 continue
             if location.room_ids is None:
