@@ -173,6 +173,8 @@ def load_demo(patients: int = 20, seed: int = 2026) -> dict[str, object]:
             totp_device_set(user=user, key_hex=DEMO_TOTP_HEX)
         user.locations.set([by_slug[slug] for slug in persona.locations])
 
+    _availability(by_slug)
+
     rng = random.Random(seed)
     today = dt.date.today()
     locations = list(by_slug.values())
@@ -213,6 +215,30 @@ def load_demo(patients: int = 20, seed: int = 2026) -> dict[str, object]:
         "password": DEMO_PASSWORD,
         "totp_secret_base32": _base32(DEMO_TOTP_HEX),
     }
+
+
+# Demo prescriber clinics: (username, location slug, weekdays, start, end).
+AVAILABILITY = [
+    ("paul", "west-des-moines", (0, 1, 2, 3), dt.time(8, 30), dt.time(16, 30)),
+    ("paul", "des-moines", (4,), dt.time(9), dt.time(15)),
+    ("priya", "des-moines", (0, 1, 2, 3), dt.time(8, 30), dt.time(16, 30)),
+    ("priya", "west-des-moines", (4,), dt.time(9), dt.time(15)),
+]
+
+
+def _availability(by_slug: dict[str, Location]) -> None:
+    from ketaflow.scheduling.models import ProviderAvailability
+
+    for username, slug, weekdays, start, end in AVAILABILITY:
+        provider = User.objects.get(username=username)
+        for weekday in weekdays:
+            ProviderAvailability.objects.get_or_create(
+                provider=provider,
+                location=by_slug[slug],
+                weekday=weekday,
+                starts_at=start,
+                defaults={"ends_at": end},
+            )
 
 
 def _base32(key_hex: str) -> str:
