@@ -55,6 +55,7 @@ def locations_by_distance(
 
 def nearest_to_zip(zip_code: str) -> dict[str, Any]:
     """The CLI's JSON document: ``{"zip": ..., "locations": [{"name", "distance_miles"}]}``, nearest first."""
+    geo.zip_centroid(zip_code)  # refuse a bad ZIP before touching the database
     locations = list(Location.objects.filter(is_active=True).order_by("name"))
     ranked = locations_by_distance(locations, zip_code=zip_code)
     return {
