@@ -9,5 +9,6 @@ urlpatterns = [
     path("clinic/", include("ketaflow.clinics.urls")),
     path("patients/", include("ketaflow.patients.urls")),
     path("intake/", include("ketaflow.intake.urls")),
+    path("stock/", include("ketaflow.ledger.urls")),
     path("django-admin/", admin.site.urls),
 ]

@@ -597,9 +597,7 @@ def count_record(
     *, location: Any, kind: str, counts: Sequence[Counted], counted_by: Any, note: str = ""
 ) -> StockCount:
     """Count every container at a location against the book (locks them all for a consistent snapshot)."""
-    ensure_location(counted_by, location.pk)
-    if not (counted_by.has_role_perm(Perm.MANAGE_STOCK) or counted_by.has_role_perm(Perm.DRAW_CONTROLLED)):
-        ensure_perm(counted_by, Perm.MANAGE_STOCK)
+    _guard(counted_by, Perm.MANAGE_STOCK, location.pk)
     containers = list(
         Container.objects.select_for_update(of=("self",))
         .select_related("product", "lot", "location")
