@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -101,7 +102,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-ketaflow.sqlite3")}
+    # A file (not :memory:) so threads in concurrency tests share it; one per process so parallel runs
+    # on one machine never trample each other's test database.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-ketaflow-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

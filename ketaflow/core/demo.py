@@ -227,7 +227,17 @@ AVAILABILITY = [
 
 
 def _availability(by_slug: dict[str, Location]) -> None:
-    from ketaflow.scheduling.models import ProviderAvailability
+    from ketaflow.scheduling.models import ConsultationType, ProviderAvailability
+
+    # Also seeded by a data migration; repeated here because test flushes remove migration data.
+    for slug, name, mode in [
+        ("new-patient-consultation", "New-patient consultation", "in_person"),
+        ("telehealth-consultation", "Telehealth consultation", "telehealth"),
+    ]:
+        ConsultationType.objects.get_or_create(
+            slug=slug,
+            defaults={"name": name, "mode": mode, "duration_minutes": 30, "buffer_after_minutes": 10},
+        )
 
     for username, slug, weekdays, start, end in AVAILABILITY:
         provider = User.objects.get(username=username)
