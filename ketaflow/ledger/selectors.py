@@ -127,7 +127,7 @@ def stock_overview(location: Any) -> StockOverview:
 def lines_for_container(container: Container) -> QuerySet[LedgerLine]:
     return (
         LedgerLine.objects.filter(container=container)
-        .select_related("actor", "witness", "second_witness", "corrects")
+        .select_related("actor", "witness", "second_witness", "receipt")
         .order_by("id")
     )
 
