@@ -37,9 +37,7 @@ ALREADY_STOPPED = "This medication is already stopped."
 NOTE_REQUIRED = "This diagnosis is a clinical judgement: write a note saying why."
 UNKNOWN_CONDITION = "Choose a diagnosis from the list."
 FILE_TOO_LARGE = "The file is larger than {limit} MB."
-FILE_TYPE_REFUSED = (
-    "Only PDF, PNG and JPEG files are accepted (the file's content was checked, not its name)."
-)
+FILE_TYPE_REFUSED = "Only PDF, PNG and JPEG files are accepted (checked by the file content, not the name)."
 FILE_EMPTY = "The file is empty."
 REASON_REQUIRED = "Give a reason."
 ALREADY_IN_ERROR = "This record is already marked entered in error."
