@@ -194,3 +194,16 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.channel} reminder"
+
+
+class ScheduleVersion(models.Model):
+    """A counter bumped in the same transaction as every appointment write.
+
+    Slot searches cache the busy intervals per process and reuse them while the counter is unchanged, so the
+    public booking page does not re-read thousands of appointments on every request.
+    """
+
+    version = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"schedule v{self.version}"

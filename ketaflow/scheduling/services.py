@@ -26,7 +26,7 @@ from ketaflow.domain import scheduling as domain
 from ketaflow.patients.models import Patient
 from ketaflow.patients.services import patient_register
 from ketaflow.scheduling.models import Appointment, ConsultationType
-from ketaflow.scheduling.selectors import HOLD_MINUTES, ONLINE_MIN_NOTICE, slot_search
+from ketaflow.scheduling.selectors import HOLD_MINUTES, ONLINE_MIN_NOTICE, schedule_changed, slot_search
 
 SLOT_TAKEN = "That time was just booked by someone else. Here are the next free times."
 SLOT_NOT_OFFERED = "That time is not available. Please choose one of the times shown."
@@ -98,6 +98,7 @@ def _verify_slot(
         waive_min_notice=waive_min_notice,
         window_start=starts_at,
         window_end=starts_at + duration,
+        fresh=True,
     )
     for slot in slots:
         if slot.start == starts_at:
@@ -109,14 +110,16 @@ def _verify_slot(
         waive_min_notice=waive_min_notice,
         next_after=starts_at,
         limit=3,
+        fresh=True,
     )
     raise BookingError(SLOT_TAKEN, alternatives)
 
 
 def _expire_stale_holds(now: dt.datetime) -> None:
-    Appointment.objects.filter(status=Appointment.Status.HELD, hold_expires_at__lte=now).update(
+    if Appointment.objects.filter(status=Appointment.Status.HELD, hold_expires_at__lte=now).update(
         status=Appointment.Status.EXPIRED
-    )
+    ):
+        schedule_changed()
 
 
 @transaction.atomic
@@ -143,6 +146,7 @@ def appointment_hold(
         now=now,
         waive_min_notice=waive_min_notice,
     )
+    schedule_changed()
     try:
         with transaction.atomic():
             return Appointment.objects.create(
@@ -321,6 +325,7 @@ def appointment_cancel(
         ensure_location(cancelled_by, appointment.location_id)
     appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
     _changeable(appointment, by_patient=by_patient, now=now)
+    schedule_changed()
     appointment.status = Appointment.Status.CANCELLED
     appointment.cancel_reason = reason.strip()[:300] or (
         "Cancelled online by the patient" if by_patient else "Cancelled by the clinic"
@@ -371,6 +376,7 @@ def appointment_reschedule(
         waive_min_notice=not by_patient,
         ignore=appointment,
     )
+    schedule_changed()
     old = appointment.starts_at
     appointment.status = Appointment.Status.BOOKED
     appointment.provider_id = provider_id

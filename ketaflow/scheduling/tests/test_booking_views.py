@@ -167,8 +167,12 @@ def test_slot_search_query_count_does_not_grow_with_appointments(
     from ketaflow.scheduling.tests.factories import DETAILS, new_patient_type
 
     consultation_type = new_patient_type()
-    # Expect 6 queries: locations, their opening hours, closures, rooms, availability templates,
-    # exceptions, and the live appointments in the window.
+    # Fresh read (as under the booking lock), 8 queries: locations, opening hours, closures, rooms,
+    # availability templates, exceptions, consultation-type buffers, live appointments.
+    with django_assert_num_queries(8):
+        slot_search(consultation_type=consultation_type, fresh=True)
+    # Cached read: the same plus the schedule version (and no appointment read when the cache is warm).
+    slot_search(consultation_type=consultation_type)
     with django_assert_num_queries(7):
         slot_search(consultation_type=consultation_type)
     for hour in (9, 10, 11):
@@ -177,8 +181,11 @@ def test_slot_search_query_count_does_not_grow_with_appointments(
             starts_at=next_weekday_at(hour),
             details=DETAILS.__class__(**{**DETAILS.__dict__, "email": f"q{hour}@example.invalid"}),
         )
-    with django_assert_num_queries(7):
-        slot_search(consultation_type=consultation_type)
+    with django_assert_num_queries(8):
+        slot_search(consultation_type=consultation_type, fresh=True)
+    # The bookings bumped the schedule version: the next cached read sees them.
+    slots = slot_search(consultation_type=consultation_type)
+    assert not any(s.start == next_weekday_at(10) and s.provider_id == clinic.user("paul").pk for s in slots)
 
 
 def test_inbox_lists_online_bookings_and_updates_their_status(
