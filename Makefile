@@ -43,7 +43,9 @@ demo: install
 run: demo
 	@echo "Starting the task worker and the web server on http://$(HOST):$(PORT)/"
 	@DEBUG=1 $(BIN)/ketaflow db_worker --queue-name '*' >$(KETAFLOW_VAR_DIR)/worker.log 2>&1 & \
-	  worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
+	  worker=$$!; \
+	  DEBUG=1 $(BIN)/ketaflow send_reminders --every 300 >$(KETAFLOW_VAR_DIR)/reminders.log 2>&1 & \
+	  sweep=$$!; trap "kill $$worker $$sweep 2>/dev/null" EXIT INT TERM; \
 	  DEBUG=1 $(BIN)/ketaflow runserver $(HOST):$(PORT)
 
 run-prod: install
