@@ -182,4 +182,4 @@ def count_containers(location: Any) -> list[Container]:
 
 
 def inventory_detail(inventory: Inventory) -> list[Any]:
-    return list(inventory.lines.all())
+    return list(inventory.lines.select_related("container"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -324,13 +325,15 @@ def use(request: HttpRequest, container_uuid: Any) -> HttpResponse:
             except services.LedgerRefusal as refusal:
                 _refuse(request, form, refusal)
             else:
-                messages.success(request, f"{action.capitalize()} of {d['quantity']} recorded.")
+                messages.success(
+                    request, f"{action.capitalize()} of {d['quantity']} {container.product.unit} recorded."
+                )
                 url = reverse("ledger:use", kwargs={"container_uuid": container.uuid})
                 return redirect(f"{url}?session={session_key}")
         else:
             messages.error(request, FIX_FIELDS)
         container = selectors.get_container(request.user, container_uuid)
-    held = container.in_use.get(session_key, "0")
+    held = format(Decimal(container.in_use.get(session_key, "0")).normalize(), "f")
     label = session_key.removeprefix("label:")
     return render(
         request,
