@@ -40,7 +40,9 @@ def wdm_patient(clinic: Any) -> Patient:
     return Patient.objects.filter(preferred_location=clinic.wdm).order_by("chart_number").first()
 
 
-def completed_intake(patient: Patient, staff: Any, *, reason: str = "depression", submit: bool = True) -> Intake:
+def completed_intake(
+    patient: Patient, staff: Any, *, reason: str = "depression", submit: bool = True
+) -> Intake:
     intake = services.intake_create(patient=patient, reason=reason, created_by=staff)
     services.intake_demographics_confirm(intake=intake, changes={"emergency_contact_name": "Sam Example"})
     services.intake_history_save(intake=intake, answers=CALM_HISTORY)
@@ -48,15 +50,25 @@ def completed_intake(patient: Patient, staff: Any, *, reason: str = "depression"
     if intake.includes_depression:
         for drug in ("Sertraline", "Bupropion"):
             services.intake_trial_add(
-                intake=intake, drug=drug, dose="", duration_weeks=8, response="none", side_effects="", current_episode=True
+                intake=intake,
+                drug=drug,
+                dose="",
+                duration_weeks=8,
+                response="none",
+                side_effects="",
+                current_episode=True,
             )
         services.intake_section_confirm(intake=intake, section="antidepressants")
     if intake.includes_pain:
-        services.intake_pain_save(intake=intake, conditions=["crps"], duration="1_to_5_years", treatments=["medication"], details="")
+        services.intake_pain_save(
+            intake=intake, conditions=["crps"], duration="1_to_5_years", treatments=["medication"], details=""
+        )
     from ketaflow.intake.selectors import intake_questionnaires
 
     for instrument_id in intake_questionnaires(intake):
-        services.questionnaire_submit(intake=intake, instrument_id=instrument_id, answers=ANSWERS[instrument_id])
+        services.questionnaire_submit(
+            intake=intake, instrument_id=instrument_id, answers=ANSWERS[instrument_id]
+        )
     if submit:
         services.intake_submit(intake=intake)
     intake.refresh_from_db()

@@ -45,7 +45,9 @@ def _templates(clinic: Any) -> Any:
 def _token(clinic: Any) -> dict[str, Any]:
     from ketaflow.intake.services import intake_link_send
 
-    return {"token": intake_link_send(intake=_pat_intake(clinic), channel="email", sent_by=clinic.user("nina"))}
+    return {
+        "token": intake_link_send(intake=_pat_intake(clinic), channel="email", sent_by=clinic.user("nina"))
+    }
 
 
 def _step(clinic: Any) -> dict[str, Any]:
