@@ -120,3 +120,29 @@ def test_http_sms_backend_raises_on_a_gateway_error(gateway: Any) -> None:
     backend = HttpSmsBackend(url=f"http://127.0.0.1:{gateway.server_port}/send", token="t")
     with pytest.raises(SmsError, match="500"):
         backend.send(SmsMessage(to="1", body="x"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_database_task_worker_run_twice_sends_each_reminder_once(
+    clinic: Any, settings: Any, mailoutbox: Any, sms_outbox: Any
+) -> None:
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from ketaflow.scheduling.notifications import reminders_schedule
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    # Booked 47 hours ahead: the 48-hour reminder is due now, the 2-hour one later.
+    appointment = booked_appointment(clinic, starts_at=next_weekday_at(10, days_ahead=5))
+    type(appointment).objects.filter(pk=appointment.pk).update(
+        starts_at=timezone.now() + dt.timedelta(hours=47),
+        ends_at=timezone.now() + dt.timedelta(hours=47, minutes=30),
+    )
+    mailoutbox.clear()
+    reminders_schedule(appointment.pk)
+    reminders_schedule(appointment.pk)  # scheduled twice on purpose: still one reminder each
+    call_command("db_worker", "--batch", "--no-startup-delay", "--queue-name", "*", verbosity=0)
+    call_command("db_worker", "--batch", "--no-startup-delay", "--queue-name", "*", verbosity=0)
+    assert len(mailoutbox) == 1
+    assert len(_lines(sms_outbox)) == 1
+    assert set(Reminder.objects.values_list("kind", "channel")) == {("48h", "email"), ("48h", "sms")}
