@@ -192,7 +192,7 @@ class ContentPageForm(forms.ModelForm):
     class Meta:
         model = ContentPage
         fields = ["title", "slug", "summary", "body", "published", "order"]
-        widgets = {"body": forms.Textarea(attrs={"rows": 18}), "summary": forms.Textarea(attrs={"rows": 2})}
+        widgets = {"body": forms.Textarea(attrs={"rows": 18}), "summary": forms.Textarea(attrs={"rows": 3})}
         help_texts = {"slug": "The page address: /ketamine/<slug>/. Lower-case letters, digits and hyphens."}
 
 
