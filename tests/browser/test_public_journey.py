@@ -202,6 +202,19 @@ def test_pain_path_direct_question_shows_crisis_resources_on_a_phone(content: No
     shot(page, "phone-nearest-50309")
 
 
+def test_use_my_location_ranks_by_browser_position(content: None, page: Any) -> None:
+    page.context.grant_permissions(["geolocation"], origin=page.base_url)
+    page.context.set_geolocation({"latitude": 41.5868, "longitude": -93.6250})  # downtown Des Moines
+    page.goto(f"{page.base_url}/locations/")
+    page.get_by_role("button", name="Use my current location").click()
+    expect(page.get_by_role("heading", name="Nearest to your location")).to_be_visible()
+    expect(page.locator("ol.ranked li h3").nth(0)).to_contain_text("Des Moines")
+    expect(page.locator("ol.ranked li h3").nth(0)).not_to_contain_text("West")
+    assert "41.58" not in page.url
+    assert axe_violations(page) == []
+    assert page.console_errors == []
+
+
 def test_manager_edits_a_page_with_live_preview(content: None, page: Any) -> None:
     browser_login(page, "mia")
     page.wait_for_url(f"{page.base_url}/staff/")

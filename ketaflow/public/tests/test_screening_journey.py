@@ -245,3 +245,20 @@ def test_forms_post_so_answers_never_appear_in_urls(clinic: Any) -> None:
         forms = re.findall(r"<form [^>]*>", html)
         public_forms = [f for f in forms if "logout" not in f]
         assert public_forms and all('method="post"' in f for f in public_forms), url
+
+
+def test_result_page_from_the_form_renders_in_two_queries(
+    clinic: Any, django_assert_num_queries: Any
+) -> None:
+    # Expect 2 queries: active locations, their opening hours (for "Or call us"). No screening is written.
+    with django_assert_num_queries(2):
+        response = Client().post(DEPRESSION_URL, depression_post())
+    assert CONSULTATION_MAY_HELP in response.content.decode()
+
+
+def test_result_page_without_a_session_renders_in_zero_queries(
+    db: Any, django_assert_num_queries: Any
+) -> None:
+    with django_assert_num_queries(0):
+        response = Client().get(RESULT_URL)
+    assert "There is no result to show" in response.content.decode()
