@@ -15,7 +15,7 @@ from django.db import transaction
 from ketaflow.accounts.models import User
 from ketaflow.accounts.roles import PrescriberType, Role
 from ketaflow.accounts.services import totp_device_set
-from ketaflow.clinics.models import Chair, Clinic, Location, OpeningHours, Room
+from ketaflow.clinics.models import Chair, Clinic, Closure, Location, OpeningHours, Room
 from ketaflow.patients.models import Patient, Sex
 
 DEMO_PASSWORD = "ketaflow-demo-2026"
@@ -60,6 +60,13 @@ class Persona:
 
 
 BOTH = ("west-des-moines", "des-moines")
+HOLIDAYS = [
+    (dt.date(2026, 11, 26), dt.date(2026, 11, 27), "Thanksgiving"),
+    (dt.date(2026, 12, 24), dt.date(2026, 12, 25), "Christmas"),
+    (dt.date(2027, 1, 1), dt.date(2027, 1, 1), "New Year's Day"),
+    (dt.date(2027, 5, 31), dt.date(2027, 5, 31), "Memorial Day"),
+    (dt.date(2027, 7, 5), dt.date(2027, 7, 5), "Independence Day (observed)"),
+]
 PERSONAS = [
     Persona("frank", "Frank", "Delgado", Role.FRONT_DESK, ("west-des-moines",)),
     Persona("fran", "Fran", "Okafor", Role.FRONT_DESK, ("des-moines",)),
@@ -145,6 +152,10 @@ def _location(demo: DemoLocation, clinic: Clinic) -> Location:
     Room.objects.get_or_create(
         location=location, label="Consultation room", defaults={"purpose": "consultation"}
     )
+    for starts_on, ends_on, reason in HOLIDAYS:
+        Closure.objects.get_or_create(
+            location=location, starts_on=starts_on, defaults={"ends_on": ends_on, "reason": reason}
+        )
     return location
 
 

@@ -42,22 +42,30 @@ def _providers_by_id(ids: set[Any]) -> dict[Any, User]:
 
 
 def _group_slots(slots: list[domain.Slot], locations: dict[int, Location]) -> list[dict[str, Any]]:
-    """Slots grouped by local day, each with its provider, ready for the template."""
+    """Slots grouped by local day and then by prescriber, ready for the template."""
     providers = _providers_by_id({s.provider_id for s in slots})
-    days: OrderedDict[dt.date, list[dict[str, Any]]] = OrderedDict()
+    days: OrderedDict[dt.date, OrderedDict[Any, list[dict[str, Any]]]] = OrderedDict()
     for slot in slots:
         location = locations[int(slot.location_id)]
         local = timezone.localtime(slot.start, location.tz)
-        days.setdefault(local.date(), []).append(
-            {
-                "slot": slot,
-                "local": local,
-                "provider": providers.get(slot.provider_id),
-                "location": location,
-                "iso": slot.start.isoformat(),
-            }
-        )
-    return [{"day": day, "slots": items} for day, items in days.items()]
+        item = {
+            "slot": slot,
+            "local": local,
+            "provider": providers.get(slot.provider_id),
+            "location": location,
+            "iso": slot.start.isoformat(),
+        }
+        days.setdefault(local.date(), OrderedDict()).setdefault(slot.provider_id, []).append(item)
+    return [
+        {
+            "day": day,
+            "slots": [item for items in by_provider.values() for item in items],
+            "providers": [
+                {"provider": items[0]["provider"], "slots": items} for items in by_provider.values()
+            ],
+        }
+        for day, by_provider in days.items()
+    ]
 
 
 def _client_ip(request: HttpRequest) -> str:
