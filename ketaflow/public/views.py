@@ -165,7 +165,7 @@ def screening_result(request: HttpRequest) -> HttpResponse:
             if book_url:
                 return redirect(book_url)
             return redirect("public:screening_result")
-        outcome = form.cleaned_data.get("payload") if hasattr(form, "cleaned_data") else None
+        outcome = form.cleaned_data.get("payload")  # an Outcome when the signed answers were valid
         if not isinstance(outcome, screening.Outcome):
             return render(request, "public/screening_expired.html", {}, status=400)
         context = _result_context(outcome)

@@ -262,3 +262,17 @@ def test_result_page_without_a_session_renders_in_zero_queries(
     with django_assert_num_queries(0):
         response = Client().get(RESULT_URL)
     assert "There is no result to show" in response.content.decode()
+
+
+def test_a_screening_cannot_be_stored_without_consent(db: Any) -> None:
+    from django.db import IntegrityError, transaction
+
+    from ketaflow.public import screening
+    from ketaflow.public.services import CONSENT_MISSING, screening_result_store
+
+    outcome = screening.evaluate_depression(screening.DepressionAnswers(2, (0,) * 9))
+    with pytest.raises(ValueError, match=CONSENT_MISSING):
+        screening_result_store(outcome=outcome, consent_to_store=False, ip_hash="")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ScreeningResult.objects.create(path="depression", answers={}, summary="x", rules_version="1")
+    assert ScreeningResult.objects.count() == 0
