@@ -179,6 +179,7 @@ class Container(KeptModel):
 
     class Meta:
         ordering = ["product__name", "label"]
+        indexes = [models.Index(fields=["location", "state"])]
         constraints = [
             models.UniqueConstraint(fields=["location", "label"], name="container_unique_label"),
             models.CheckConstraint(condition=models.Q(on_hand__gte=0), name="container_on_hand_not_negative"),

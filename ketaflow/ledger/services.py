@@ -166,8 +166,12 @@ def _record(
     quantity: Decimal,
     occurred_at: dt.datetime | None = None,
     extra: _Extra | None = None,
+    balances: dict[tuple[int, int], StockBalance] | None = None,
 ) -> tuple[LedgerLine, dl.EntryResult]:
-    """Apply one entry to a container already locked by the caller and append its ledger line."""
+    """Apply one entry to a container already locked by the caller and append its ledger line.
+
+    ``balances`` lets a caller writing many lines in one transaction lock each balance row once.
+    """
     x = extra or _Extra()
     now = occurred_at or timezone.now()
     session_key = session_key_for(x.session_uuid, x.session_label)
@@ -197,21 +201,30 @@ def _record(
     except dl.LedgerError as refusal:
         raise LedgerRefusal(refusal.message) from None
     before, after = result.before, result.after
-    balance = _lock_balance(container.location_id, container.product_id)
+    key = (container.location_id, container.product_id)
+    balance = balances.get(key) if balances is not None else None
+    if balance is None:
+        balance = _lock_balance(*key)
+        if balances is not None:
+            balances[key] = balance
     product_before = balance.custody
-    balance.on_hand += after.on_hand - before.on_hand
-    balance.in_use += after.in_use_total - before.in_use_total
-    balance.save(update_fields=["on_hand", "in_use", "updated_at"])
+    on_hand_change = after.on_hand - before.on_hand
+    in_use_change = after.in_use_total - before.in_use_total
+    if on_hand_change or in_use_change:
+        balance.on_hand += on_hand_change
+        balance.in_use += in_use_change
+        balance.save(update_fields=["on_hand", "in_use", "updated_at"])
     from_storage_id = container.storage_id
-    container.state = str(after.state)
-    container.on_hand = after.on_hand
-    container.in_use = {key: str(q) for key, q in after.in_use}
-    container.received = after.received
-    container.storage_id = int(after.storage_id)
-    container.updated_by = actor
-    container.save(
-        update_fields=["state", "on_hand", "in_use", "received", "storage", "updated_by", "updated_at"]
-    )
+    if after != before:
+        container.state = str(after.state)
+        container.on_hand = after.on_hand
+        container.in_use = {k: str(q) for k, q in after.in_use}
+        container.received = after.received
+        container.storage_id = int(after.storage_id)
+        container.updated_by = actor
+        container.save(
+            update_fields=["state", "on_hand", "in_use", "received", "storage", "updated_by", "updated_at"]
+        )
     line = LedgerLine.objects.create(
         uuid=line_uuid,
         location=container.location,
@@ -602,7 +615,8 @@ def count_record(
         Container.objects.select_for_update(of=("self",))
         .select_related("product", "lot", "location")
         .filter(location=location, received=True)
-        .exclude(state=ContainerState.DESTROYED)
+        # Empty and destroyed containers hold nothing to count (years of them after a while).
+        .exclude(state__in=[ContainerState.DESTROYED, ContainerState.EMPTY])
         .order_by("id")
     )
     by_uuid = {str(c.uuid): c for c in containers}
@@ -617,6 +631,7 @@ def count_record(
         created_by=counted_by,
     )
     lines: list[dl.CountLine] = []
+    balances: dict[tuple[int, int], StockBalance] = {}
     for item in counts:
         container = by_uuid.get(item.container_uuid)
         if container is None or item.counted is None:
@@ -629,18 +644,17 @@ def count_record(
                 quantity=item.counted,
                 occurred_at=now,
                 extra=_Extra(estimated=item.estimated, count=count),
+                balances=balances,
             )
         except LedgerRefusal as refusal:
             raise LedgerRefusal(refusal.message, field=f"counted_{item.container_uuid}") from None
         lines.append(dl.CountLine(str(container.pk), item.counted, item.estimated))
     reconciliation = dl.reconcile_count([domain_container(c) for c in containers], lines)
     by_pk = {str(c.pk): c for c in containers}
-    discrepancies = 0
-    for r in reconciliation.lines:
-        container = by_pk[r.container_id]
-        count_line = CountLine.objects.create(
+    count_lines = CountLine.objects.bulk_create(
+        CountLine(
             count=count,
-            container=container,
+            container=by_pk[r.container_id],
             expected=r.expected if r.expected is not None else ZERO,
             counted=r.counted,
             difference=r.difference,
@@ -649,18 +663,24 @@ def count_record(
             status=str(r.status),
             created_by=counted_by,
         )
-        if r.status in dl.reconcile.DISCREPANT:
-            discrepancies += 1
-            shortage = -(r.difference if r.difference is not None else -(r.expected or ZERO))
-            Discrepancy.objects.create(
-                location=location,
-                product=container.product,
-                container=container,
-                count_line=count_line,
-                discovered_at=now,
-                shortage=shortage,
-                created_by=counted_by,
-            )
+        for r in reconciliation.lines
+    )
+    found = [
+        Discrepancy(
+            location=location,
+            product=count_line.container.product,
+            container=count_line.container,
+            count_line=count_line,
+            discovered_at=now,
+            # Missing quantity: −difference, or the whole book quantity of a container nobody counted.
+            shortage=-r.difference if r.difference is not None else (r.expected or ZERO),
+            created_by=counted_by,
+        )
+        for r, count_line in zip(reconciliation.lines, count_lines, strict=True)
+        if r.status in dl.reconcile.DISCREPANT
+    ]
+    Discrepancy.objects.bulk_create(found)
+    discrepancies = len(found)
     if discrepancies:
         StockCount.objects.filter(pk=count.pk).update(discrepancy_count=discrepancies)
         count.discrepancy_count = discrepancies
