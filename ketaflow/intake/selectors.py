@@ -93,6 +93,7 @@ def candidacy_facts(*, patient: Patient, intake: Intake | None) -> screening.Can
         True if any(BY_KEY[d.condition].depression for d in diagnoses if d.condition in BY_KEY) else None
     )
     medications = list(Medication.objects.current().filter(patient=patient))
+    medications_confirmed = intake is not None and intake.medications_confirmed_at is not None
     trials = None
     pain_condition = None
     suicidality = None
@@ -125,7 +126,8 @@ def candidacy_facts(*, patient: Patient, intake: Intake | None) -> screening.Can
         antidepressant_trials=trials,
         pain_condition=pain_condition,
         suicidality_screen_positive=suicidality,
-        medications=domain_medications(medications) if (medications or intake) else None,
+        # The list counts as recorded once staff entered a medicine or the patient confirmed theirs.
+        medications=domain_medications(medications) if medications or medications_confirmed else None,
         **history,  # type: ignore[arg-type]
     )
 

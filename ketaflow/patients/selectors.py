@@ -164,6 +164,7 @@ def chart_load(*, user: Any, patient: Patient) -> Chart:
 
         intake = intake_summary_for_chart(patient=patient)
     documents = list(PatientDocument.objects.current().filter(patient=patient))
+    next_appointment = next_appointment_for(patient)
     flags = screening.interaction_flags(domain_medications(medications))
     return Chart(
         patient=patient,
@@ -177,9 +178,22 @@ def chart_load(*, user: Any, patient: Patient) -> Chart:
         documents=documents,
         clinical=clinical,
         intake=intake,
-        # Treatment courses and appointments belong to other apps that have no models yet: shown as "none".
+        # Treatment courses belong to the treatment app, which has no models yet: shown as "none".
         course_status=None,
-        next_appointment=None,
+        next_appointment=next_appointment,
+    )
+
+
+def next_appointment_for(patient: Patient) -> Any:
+    """The patient's next booked appointment (scheduling app), or None."""
+    from ketaflow.scheduling.models import Appointment
+
+    return (
+        Appointment.objects.current()
+        .filter(patient=patient, status=Appointment.Status.BOOKED, starts_at__gte=timezone.now())
+        .select_related("consultation_type", "location")
+        .order_by("starts_at")
+        .first()
     )
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from ketaflow.core.models import AuditEvent
 from ketaflow.intake import services as intake_services
@@ -76,15 +77,15 @@ def test_chart_query_count_is_pinned_and_constant_when_rows_grow(
     nina.get(url)  # the first staff request of a minute also writes the session's last-seen time
     for rows in (1, 4):
         _grow(patient, clinic, rows)
-        # Expect 18 queries:
+        # Expect 19 queries:
         #  1 session, 2 user, 3 TOTP device (django-otp),
         #  4 patient (+ preferred location), 5 the user's location ids, 6 the user's locations (switcher),
         #  7 INSERT audit line (chart read),
         #  8 measurements, 9 allergies, 10 medications, 11 diagnoses,
         #  12 newest intake, 13 questionnaire responses, 14 candidacy reviews (+ decided_by),
         #  15 signed consents (+ template, counter-signer), 16 REMS enrolments, 17 current consent templates,
-        #  18 documents.
-        with django_assert_num_queries(18):
+        #  18 documents, 19 next booked appointment (+ consultation type, location).
+        with django_assert_num_queries(19):
             response = nina.get(url)
         assert response.status_code == 200
 
@@ -105,6 +106,25 @@ def test_chart_header_shows_the_essentials_and_none_for_what_does_not_exist_yet(
     assert "30 mg/day diazepam-equivalent, above the 8 mg/day limit" in page
     assert "Ideal body weight (Devine)" in page and "Devine BJ" in page
     assert "ICD-10-CM F33.9" in page and "SNOMED CT 370143000" in page
+
+
+def test_chart_header_shows_the_next_booked_appointment(clinic: Any, as_persona: Any) -> None:
+    from ketaflow.scheduling.models import Appointment, ConsultationType
+
+    patient = wdm_patient(clinic)
+    kind = ConsultationType.objects.create(
+        slug="chart-test", name="New patient consultation", mode="in_person"
+    )
+    starts = timezone.now() + dt.timedelta(days=3)
+    for offset, status in ((0, "booked"), (-6, "booked"), (1, "cancelled")):
+        Appointment.objects.create(
+            patient=patient, location=clinic.wdm, provider=clinic.user("paul"), consultation_type=kind,
+            starts_at=starts + dt.timedelta(days=offset), ends_at=starts + dt.timedelta(days=offset, hours=1),
+            status=status, is_new_patient=offset == 0,
+        )  # fmt: skip
+    page = as_persona("nina").get(reverse("patients:chart", args=[patient.uuid])).content.decode()
+    local = timezone.localtime(starts).strftime("%m/%d/%Y %H:%M")
+    assert f"<dt>Next appointment</dt><dd>{local} · New patient consultation · West Des Moines</dd>" in page
 
 
 def test_body_figures_come_from_the_dosing_domain(clinic: Any) -> None:
