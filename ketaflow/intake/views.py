@@ -151,13 +151,15 @@ def _render_step(
 
 def _about_you(request: HttpRequest, intake: Intake) -> HttpResponse:
     patient = intake.patient
-    form = intake_forms.AboutYouForm(request.POST or None, instance=Patient.objects.get(pk=patient.pk))
-    if request.method == "POST" and form.is_valid():
-        changes = {name: form.cleaned_data[name] for name in intake_forms.AboutYouForm.Meta.fields}
-        services.intake_demographics_confirm(intake=intake, changes=changes)
-        messages.success(request, "Your details are saved.")
-        return _next(intake, "about-you")
-    if request.method == "GET":
+    if request.method == "POST":
+        # Bind to a fresh copy so a failed validation leaves the patient object untouched.
+        form = intake_forms.AboutYouForm(request.POST, instance=Patient.objects.get(pk=patient.pk))
+        if form.is_valid():
+            changes = {name: form.cleaned_data[name] for name in intake_forms.AboutYouForm.Meta.fields}
+            services.intake_demographics_confirm(intake=intake, changes=changes)
+            messages.success(request, "Your details are saved.")
+            return _next(intake, "about-you")
+    else:
         form = intake_forms.AboutYouForm(instance=patient)
     return _render_step(
         request, intake, "about-you", "intake/step_form.html", {"form": form, "show_identity": True}

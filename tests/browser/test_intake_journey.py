@@ -217,3 +217,40 @@ def test_patient_intake_on_a_phone_then_review_consent_and_pdf(clinic: Any, phon
     unexpected = [e for e in phone.console_errors + page.console_errors if "Failed to load resource" not in e]
     assert unexpected == []
     assert len(phone.console_errors) == 2
+
+
+def test_pain_sections_and_manager_consent_pages_pass_axe(clinic: Any, phone: Any, page: Any) -> None:
+    from ketaflow.intake import services
+    from ketaflow.intake.tests.factories import CALM_HISTORY, wdm_patient
+    from ketaflow.patients.demo import load_demo_chart_data
+
+    load_demo_chart_data()
+    patient = wdm_patient(clinic)
+    intake = services.intake_create(patient=patient, reason="pain", created_by=clinic.user("frank"))
+    services.intake_history_save(intake=intake, answers=CALM_HISTORY)
+    token = services.intake_link_send(intake=intake, channel="sms", sent_by=clinic.user("frank"))
+    phone.goto(f"{phone.base_url}/intake/start/{token}/")
+    phone.get_by_role("link", name="Pain history").click()
+    _fits_the_phone(phone)
+    phone.get_by_role("button", name="Save and continue").click()
+    assert phone.locator(".errorlist").first.is_visible()
+    _fits_the_phone(phone)
+    phone.get_by_label("Complex regional pain syndrome").check()
+    phone.get_by_label("1 to 5 years").check()
+    phone.get_by_label("Physical therapy").check()
+    _save_continue(phone)
+    for slug in ("nrs", "peg3", "bpi_sf", "about-you"):
+        phone.goto(f"{phone.base_url}/intake/form/{slug}/")
+        _fits_the_phone(phone)
+
+    browser_login(page, "mia")
+    page.wait_for_url("**/staff/")
+    page.goto(f"{page.base_url}/intake/consent-forms/")
+    assert axe_violations(page) == []
+    page.get_by_role("link", name="New version").first.click()
+    assert axe_violations(page) == []
+    page.get_by_label("Body").fill(page.get_by_label("Body").input_value() + "\n\nA new paragraph.")
+    page.get_by_role("button", name="Publish").click()
+    assert "The previous version is superseded." in page.content()
+    assert "Superseded" in page.content()
+    assert axe_violations(page) == []
