@@ -39,6 +39,16 @@ class Clinic:
         return self.users[name]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Any:
+    """Rate-limit counters and other cached values never leak from one test into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def clinic(db: Any) -> Clinic:
     """The demo clinic with 6 synthetic patients, plus `oscar`, a staff member with no location."""

@@ -251,3 +251,16 @@ def inbox_appointments(*, user: Any, status: str | None = None) -> QuerySet[Appo
     if status:
         qs = qs.filter(inbox_status=status)
     return qs
+
+
+def inbox_screenings(*, status: str | None = None) -> Any:
+    """Self-screenings people chose to share, newest first, with the appointment they led to (if any)."""
+    from django.db.models import OuterRef, Subquery
+
+    from ketaflow.public.models import ScreeningResult
+
+    booked = Appointment.objects.filter(screening_uuid=OuterRef("uuid"), status=Appointment.Status.BOOKED)
+    qs = ScreeningResult.objects.annotate(appointment_uuid=Subquery(booked.values("uuid")[:1])).order_by(
+        "-created_at"
+    )
+    return qs.filter(status=status) if status else qs

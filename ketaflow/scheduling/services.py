@@ -430,3 +430,11 @@ def appointment_inbox_status_set(*, appointment: Appointment, status: str, chang
         detail=f"inbox status: {status}",
     )
     return appointment
+
+
+def screening_status_set(*, screening: Any, status: str, changed_by: Any) -> Any:
+    ensure_perm(changed_by, Perm.MANAGE_SCHEDULE)
+    type(screening).objects.filter(pk=screening.pk).update(status=status)
+    screening.status = status
+    audit(Action.UPDATE, actor=changed_by, obj=screening, detail=f"screening inbox status: {status}")
+    return screening

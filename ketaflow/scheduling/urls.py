@@ -16,4 +16,9 @@ urlpatterns = [
     ),
     path("staff/inbox/", views.inbox, name="inbox"),
     path("staff/inbox/<uuid:appointment_uuid>/", views.inbox_update, name="inbox_update"),
+    path(
+        "staff/inbox/screenings/<uuid:screening_uuid>/",
+        views.inbox_screening_update,
+        name="inbox_screening_update",
+    ),
 ]

@@ -21,6 +21,7 @@ from ketaflow.clinics.models import Location
 from ketaflow.core.audit import Action, audit
 from ketaflow.core.permissions import staff_required
 from ketaflow.domain import scheduling as domain
+from ketaflow.public.ratelimit import over_limit
 from ketaflow.scheduling import selectors, services
 from ketaflow.scheduling.forms import (
     BookingDetailsForm,
@@ -73,11 +74,8 @@ def _client_ip(request: HttpRequest) -> str:
 
 
 def _rate_limited(request: HttpRequest) -> bool:
-    try:
-        from ketaflow.public.ratelimit import is_rate_limited
-    except ImportError:  # pragma: no cover - the public app provides it
-        return False
-    return bool(is_rate_limited(request, scope="booking"))
+    limited, _retry_after = over_limit(request, "booking")
+    return limited
 
 
 def book(request: HttpRequest) -> HttpResponse:
@@ -470,16 +468,43 @@ def appointment_detail(request: HttpRequest, appointment_uuid: Any) -> HttpRespo
 
 @staff_required(Perm.MANAGE_SCHEDULE)
 def inbox(request: HttpRequest) -> HttpResponse:
-    """New online bookings (and, when the public app records them, screening results) to call back."""
+    """New online bookings and shared self-screenings to call back."""
     _staff_location(request)
     status = request.GET.get("status", "new")
     if status not in Appointment.InboxStatus.values and status != "all":
         status = "new"
-    items = selectors.inbox_appointments(user=request.user, status=None if status == "all" else status)[:200]
+    items = list(
+        selectors.inbox_appointments(user=request.user, status=None if status == "all" else status)[:200]
+    )
+    screenings = list(selectors.inbox_screenings(status=None if status == "all" else status)[:200])
     return render(
         request,
         "scheduling/inbox.html",
-        {"items": items, "status": status, "statuses": Appointment.InboxStatus.choices},
+        {
+            "items": items,
+            "screenings": screenings,
+            "status": status,
+            "statuses": Appointment.InboxStatus.choices,
+        },
+    )
+
+
+@require_POST
+@staff_required(Perm.MANAGE_SCHEDULE)
+def inbox_screening_update(request: HttpRequest, screening_uuid: Any) -> HttpResponse:
+    from ketaflow.public.models import ScreeningResult
+
+    _staff_location(request)
+    screening = get_object_or_404(ScreeningResult, uuid=screening_uuid)
+    status = request.POST.get("inbox_status", "")
+    if status not in ScreeningResult.Status.values:
+        messages.error(request, "Choose a status from the list.")
+        return redirect("scheduling:inbox")
+    services.screening_status_set(screening=screening, status=status, changed_by=request.user)
+    messages.success(request, "Status updated.")
+    back = request.POST.get("return_status", "new")
+    return redirect(
+        f"{reverse('scheduling:inbox')}?status={back if back in Appointment.InboxStatus.values else 'all'}"
     )
 
 

@@ -201,3 +201,33 @@ def test_inbox_lists_online_bookings_and_updates_their_status(
     appointment.refresh_from_db()
     assert appointment.inbox_status == "contacted"
     assert "Example, Robin" not in desk.get(reverse("scheduling:inbox")).content.decode()
+
+
+def test_booking_posts_are_rate_limited_per_address(clinic: Any) -> None:
+    client = Client()
+    statuses = [client.post(reverse("scheduling:hold"), {"start": "bad"}).status_code for _ in range(11)]
+    assert statuses[:10] == [302] * 10
+    assert statuses[10] == 429
+    assert not Appointment.objects.exists()
+
+
+def test_shared_screening_is_linked_to_the_booking_and_shown_in_the_inbox(clinic: Any) -> None:
+    from ketaflow.public.models import ScreeningResult
+
+    screening = ScreeningResult.objects.create(
+        path="depression",
+        answers={"trials": 3},
+        summary="Three antidepressants tried",
+        consent_to_store=True,
+        rules_version="1",
+    )
+    client = Client()
+    session = client.session
+    session["ketaflow_screening_uuid"] = str(screening.uuid)
+    session.save()
+    client.post(reverse("scheduling:hold"), _slot_post(clinic, next_weekday_at(9)))
+    client.post(reverse("scheduling:details"), GOOD_DETAILS)
+    appointment = Appointment.objects.get(status="booked")
+    assert appointment.screening_uuid == screening.uuid
+    page = login(Client(), clinic.user("frank")).get(reverse("scheduling:inbox")).content.decode()
+    assert "Three antidepressants tried" in page and "self-screening attached" in page

@@ -15,6 +15,19 @@ def _appointment(clinic: Any) -> dict[str, Any]:
     return {"appointment_uuid": booked_appointment(clinic).uuid}
 
 
+def _screening(clinic: Any) -> dict[str, Any]:
+    from ketaflow.public.models import ScreeningResult
+
+    screening = ScreeningResult.objects.create(
+        path="depression",
+        answers={},
+        summary="Two antidepressants tried",
+        consent_to_store=True,
+        rules_version="1",
+    )
+    return {"screening_uuid": screening.uuid}
+
+
 MATRIX = {
     "scheduling:book": Entry(allowed=EVERYONE),
     # Without a held slot in the session these steps send the visitor back to step 1.
@@ -29,6 +42,13 @@ MATRIX = {
         allowed=SCHEDULE_VIEWERS, kwargs=_appointment, not_found={"fran", "noah", "priya"}
     ),
     "scheduling:inbox": Entry(allowed=SCHEDULE_MANAGERS),
+    "scheduling:inbox_screening_update": Entry(
+        allowed=SCHEDULE_MANAGERS,
+        method="post",
+        ok_status=302,
+        kwargs=_screening,
+        data=lambda c: {"inbox_status": "contacted"},
+    ),
     "scheduling:inbox_update": Entry(
         allowed=SCHEDULE_MANAGERS,
         method="post",
