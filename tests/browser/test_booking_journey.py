@@ -13,7 +13,11 @@ from ketaflow.scheduling.models import Appointment
 from ketaflow.scheduling.tests.factories import next_weekday_at
 from ketaflow.testing import ARTIFACTS, axe_violations, browser_login
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("browser")]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.xdist_group("browser"),
+]
 
 
 def _shot(page: Any, name: str) -> None:

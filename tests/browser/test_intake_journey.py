@@ -116,6 +116,8 @@ def test_patient_intake_on_a_phone_then_review_consent_and_pdf(clinic: Any, phon
 
     phone.wait_for_url("**/intake/form/phq9/")
     _fits_the_phone(phone)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    phone.screenshot(path=str(ARTIFACTS / "intake-phone-phq9.png"))
     for item, value in zip(
         instruments.get_instrument("phq9").items, [2, 2, 2, 2, 2, 2, 2, 1, 0], strict=True
     ):
@@ -178,6 +180,7 @@ def test_patient_intake_on_a_phone_then_review_consent_and_pdf(clinic: Any, phon
     for step in range(1, 13):
         phone.mouse.move(x + w * (0.1 + 0.065 * step), y + h * (0.7 - 0.4 * (step % 2)), steps=3)
     phone.mouse.up()
+    phone.screenshot(path=str(ARTIFACTS / "consent-phone-signing.png"), full_page=True)
     phone.get_by_role("button", name="Sign").click()
     assert phone.get_by_role("heading", name="Consent signed").is_visible()
     consent = SignedConsent.objects.get(patient=patient)
