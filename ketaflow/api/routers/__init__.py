@@ -1,0 +1,17 @@
+"""One router per business area. To add a resource: write ``routers/<area>.py`` with ``router = Router()``
+and add it here; the API, the OpenAPI document, schemathesis and the authorization matrix pick it up."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+from ketaflow.api.routers import audit, clinic, ledger, me, patients, schedule
+
+ROUTERS: list[tuple[str, Router]] = [
+    ("/me", me.router),
+    ("/", clinic.router),
+    ("/", schedule.router),
+    ("/patients", patients.router),
+    ("/audit-events", audit.router),
+    ("/ledger", ledger.router),
+]
