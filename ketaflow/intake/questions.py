@@ -85,3 +85,14 @@ def history_to_facts(history: dict[str, str]) -> dict[str, object]:
         else:
             facts[question.key] = None if answer in (None, "", "unsure") else answer
     return facts
+
+
+# What each questionnaire asks about, shown above its items (time frames as in the instruments' sources).
+QUESTIONNAIRE_INTROS = {
+    "phq9": "Over the last 2 weeks, how often have you been bothered by each of these problems?",
+    "gad7": "Over the last 2 weeks, how often have you been bothered by each of these problems?",
+    "cssrs_screener": "These questions are about thoughts of suicide. Answer honestly: they help us keep you safe.",
+    "nrs": "Rate your pain from 0 (no pain) to 10 (the worst pain you can imagine).",
+    "peg3": "Think about the past week.",
+    "bpi_sf": "Rate your pain, and how much it has interfered with your life, from 0 to 10.",
+}

@@ -114,11 +114,14 @@ def intake_link_send(*, intake: Intake, channel: str, sent_by: Any) -> str:
     if channel == IntakeLink.Channel.SMS and not patient.mobile_phone:
         raise ValidationError({"channel": NO_MOBILE})
     raw = secrets.token_urlsafe(32)
+    now = timezone.now()
+    # Only the newest link works: a resent link replaces any earlier one still alive.
+    intake.links.filter(used_at__isnull=True, expires_at__gt=now).update(expires_at=now)
     link = IntakeLink.objects.create(
         intake=intake,
         token_sha256=token_hash(raw),
         channel=channel,
-        expires_at=timezone.now() + LINK_LIFETIME,
+        expires_at=now + LINK_LIFETIME,
         created_by=_actor(sent_by),
     )
     url = settings.SITE_URL.rstrip("/") + reverse("intake:start", args=[raw])

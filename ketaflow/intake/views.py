@@ -21,7 +21,7 @@ from ketaflow.domain import instruments
 from ketaflow.intake import forms as intake_forms
 from ketaflow.intake import services
 from ketaflow.intake.models import ConsentTemplate, Intake, IntakeLink, QuestionnaireResponse, SignedConsent
-from ketaflow.intake.questions import HISTORY_QUESTIONS
+from ketaflow.intake.questions import HISTORY_QUESTIONS, QUESTIONNAIRE_INTROS
 from ketaflow.intake.selectors import (
     adequate_failed,
     answered_instruments,
@@ -261,7 +261,12 @@ def _questionnaire(request: HttpRequest, intake: Intake, instrument_id: str) -> 
         intake,
         instrument_id,
         "intake/questionnaire.html",
-        {"form": form, "existing": existing, "instrument": form.instrument},
+        {
+            "form": form,
+            "existing": existing,
+            "instrument": form.instrument,
+            "intro": QUESTIONNAIRE_INTROS.get(instrument_id, ""),
+        },
     )
 
 

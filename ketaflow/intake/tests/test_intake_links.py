@@ -112,3 +112,10 @@ def test_link_without_an_email_address_is_not_sent(clinic: Any, as_persona: Any)
     )
     assert services.NO_EMAIL in response.content.decode()
     assert not IntakeLink.objects.exists()
+
+
+def test_a_resent_link_replaces_the_earlier_one(clinic: Any) -> None:
+    intake, first = _send(clinic)
+    second = services.intake_link_send(intake=intake, channel="email", sent_by=clinic.user("frank"))
+    assert Client().get(reverse("intake:start", args=[first])).status_code == 410
+    assert Client().get(reverse("intake:start", args=[second])).status_code == 302
