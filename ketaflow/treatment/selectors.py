@@ -1,0 +1,202 @@
+"""Treatment reads: the day board, a session's record, a patient's courses. Related rows are decided here, once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from ketaflow.clinics.models import Chair, Location
+from ketaflow.domain import monitoring
+from ketaflow.treatment import specs
+from ketaflow.treatment.models import (
+    SLOT_MINUTES,
+    AdministrationEvent,
+    Course,
+    InfusionSession,
+    Protocol,
+    SessionAlert,
+    VitalsReading,
+)
+
+BOARD_OPENS = dt.time(7, 0)
+BOARD_CLOSES = dt.time(18, 0)
+BOARD_SLOTS = (18 - 7) * 60 // SLOT_MINUTES  # 44 columns of 15 minutes
+
+
+@dataclass
+class BoardCard:
+    session: InfusionSession
+    column: int
+    span: int
+    local_start: dt.datetime
+    local_end: dt.datetime
+    alerts: int
+    vitals_due: str = ""
+    vitals_overdue: bool = False
+    timer: str = ""
+    ready_text: str = ""
+
+
+@dataclass
+class BoardRow:
+    chair: Chair
+    cards: list[BoardCard] = field(default_factory=list)
+
+
+def _fmt(value: dt.datetime, tz: Any) -> str:
+    return timezone.localtime(value, tz).strftime("%H:%M")
+
+
+def ready_text(session: InfusionSession, tz: Any) -> str:
+    """ "expected ready to discharge at 14:35 (14:20-14:55)" from the persisted PK forecast."""
+    forecast = session.forecast or {}
+    if not forecast.get("ready_at"):
+        return ""
+    at, low, high = (dt.datetime.fromisoformat(forecast[k]) for k in ("ready_at", "ready_low", "ready_high"))
+    return f"expected ready to discharge at {_fmt(at, tz)} ({_fmt(low, tz)}-{_fmt(high, tz)})"
+
+
+def _minutes(delta: dt.timedelta) -> int:
+    return max(0, int(delta.total_seconds() // 60))
+
+
+def board(*, location: Location, day: dt.date, now: dt.datetime | None = None) -> list[BoardRow]:
+    """Chairs × time for one location and day. Two queries whatever the number of sessions:
+    1. active chairs of the location; 2. the day's sessions (+ patient, course, protocol), annotated with the
+    number of open alerts and the last vitals time."""
+    now = now or timezone.now()
+    tz = location.tz
+    opens = dt.datetime.combine(day, BOARD_OPENS, tzinfo=tz)
+    rows = {
+        c.pk: BoardRow(chair=c)
+        for c in Chair.objects.filter(location=location, is_active=True).order_by("label")
+    }
+    sessions = (
+        InfusionSession.objects.current()
+        .filter(location=location, starts_at__gte=opens, starts_at__lt=opens + dt.timedelta(days=1))
+        .exclude(status__in=[InfusionSession.Status.CANCELLED, InfusionSession.Status.MISSED])
+        .select_related("patient", "course__protocol")
+        .annotate(
+            open_alerts=Count("alerts", filter=Q(alerts__acknowledged_at__isnull=True), distinct=True),
+            last_vitals_at=Max("vitals__taken_at", filter=Q(vitals__entered_in_error=False)),
+        )
+        .order_by("starts_at")
+    )
+    for session in sessions:
+        row = rows.get(session.chair_id)
+        if row is None:
+            continue
+        local_start = timezone.localtime(session.starts_at, tz)
+        local_end = timezone.localtime(session.ends_at, tz)
+        column = max(1, int((local_start - opens).total_seconds() // (SLOT_MINUTES * 60)) + 1)
+        span = max(
+            1,
+            min(
+                BOARD_SLOTS + 1 - column,
+                int((local_end - local_start).total_seconds() // (SLOT_MINUTES * 60)),
+            ),
+        )
+        card = BoardCard(session, column, span, local_start, local_end, session.open_alerts)
+        _timers(card, session, now, tz)
+        row.cards.append(card)
+    return list(rows.values())
+
+
+def _timers(card: BoardCard, session: InfusionSession, now: dt.datetime, tz: Any) -> None:
+    S = InfusionSession.Status
+    protocol = session.course.protocol
+    schedule = specs.recording_schedule(protocol)
+    if session.status in (S.INFUSING, S.PAUSED) and session.started_at:
+        card.timer = f"infusing {_minutes(now - session.started_at)} min"
+        phase, since = monitoring.Phase.INFUSION, session.started_at
+    elif session.status in (S.RECOVERING, S.READY) and session.stopped_at:
+        card.timer = f"recovery {_minutes(now - session.stopped_at)} min"
+        phase, since = monitoring.Phase.RECOVERY, session.stopped_at
+    else:
+        phase = None
+    if phase is not None:
+        due = monitoring.vitals_due_status(
+            phase=phase,
+            phase_started_at=since,
+            last_reading_at=session.last_vitals_at,
+            now=now,
+            schedule=schedule,
+        )
+        if due.due_at is not None:
+            card.vitals_due = f"vitals due {_fmt(due.due_at, tz)}"
+            card.vitals_overdue = due.overdue
+    if session.status in (S.INFUSING, S.PAUSED, S.RECOVERING, S.READY):
+        card.ready_text = ready_text(session, tz)
+
+
+def session_for_page(session_uuid: Any) -> InfusionSession:
+    return (
+        InfusionSession.objects.select_related(
+            "patient", "course__protocol", "location", "chair", "nurse", "prescriber", "course__location"
+        )
+        .prefetch_related(
+            Prefetch(
+                "events",
+                queryset=AdministrationEvent.objects.select_related("recorded_by").order_by("at", "id"),
+            ),
+            Prefetch("vitals", queryset=VitalsReading.objects.current().order_by("taken_at", "id")),
+            Prefetch(
+                "alerts",
+                queryset=SessionAlert.objects.select_related("acknowledged_by").order_by("raised_at"),
+            ),
+            "orders__double_checks__checked_by",
+            "orders__signed_by",
+            "checklists",
+            "adverse_events__prn_medicine",
+            "recovery_scores",
+        )
+        .get(uuid=session_uuid)
+    )
+
+
+def courses_for_patient(patient: Any) -> QuerySet[Course]:
+    return (
+        Course.objects.current()
+        .filter(patient=patient)
+        .select_related("protocol", "location")
+        .prefetch_related(
+            Prefetch(
+                "sessions", queryset=InfusionSession.objects.select_related("chair").order_by("starts_at")
+            )
+        )
+    )
+
+
+def active_protocols() -> QuerySet[Protocol]:
+    return Protocol.objects.filter(is_active=True).order_by("pathway", "name")
+
+
+def rems_pmf_tracker(
+    *, location_ids: set[int], today: dt.date
+) -> list[tuple[InfusionSession, monitoring.PmfStatus]]:
+    """Esketamine sessions of the last 30 days with their REMS Patient Monitoring Form status (overdue first)."""
+    since = timezone.now() - dt.timedelta(days=30)
+    rows = (
+        InfusionSession.objects.current()
+        .filter(
+            location_id__in=location_ids,
+            course__protocol__kind=Protocol.Kind.ESKETAMINE,
+            status=InfusionSession.Status.DISCHARGED,
+            starts_at__gte=since,
+        )
+        .select_related("patient", "location")
+    )
+    out = []
+    for s in rows:
+        status = monitoring.rems_pmf_status(
+            session_date=timezone.localtime(s.starts_at, s.location.tz).date(),
+            today=today,
+            submitted_on=s.rems_pmf_submitted_on,
+        )
+        out.append((s, status))
+    out.sort(key=lambda pair: (not pair[1].overdue, pair[1].due_on))
+    return out
