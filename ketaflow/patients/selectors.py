@@ -163,6 +163,11 @@ def chart_load(*, user: Any, patient: Patient) -> Chart:
         from ketaflow.intake.selectors import intake_summary_for_chart
 
         intake = intake_summary_for_chart(patient=patient)
+    elif user.has_role_perm(Perm.EDIT_PATIENT):
+        from ketaflow.intake.selectors import current_templates
+
+        # Front desk: no clinical data, but they send intake links and hand the tablet for consent.
+        intake = {"templates": current_templates()}
     documents = list(PatientDocument.objects.current().filter(patient=patient))
     next_appointment = next_appointment_for(patient)
     flags = screening.interaction_flags(domain_medications(medications))

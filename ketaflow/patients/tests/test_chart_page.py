@@ -163,6 +163,7 @@ def test_front_desk_sees_demographics_but_no_clinical_sections(clinic: Any, as_p
     page = as_persona("frank").get(reverse("patients:chart", args=[patient.uuid])).content.decode()
     assert "Emergency contact" in page
     assert "Medications" not in page and "Penicillin" not in page
+    assert "Send the intake link" in page and "Sign on this tablet" in page
 
 
 def test_chart_read_is_audited_and_other_location_is_denied_and_audited(clinic: Any, as_persona: Any) -> None:
