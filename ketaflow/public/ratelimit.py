@@ -5,6 +5,9 @@ friendly 429 page with ``Retry-After``. GET requests are never counted. The addr
 used in a cache key. Defaults are the constants below; a deployment may override a scope with
 ``KETAFLOW_RATE_LIMITS = {"screening": (20, 600)}`` in settings.
 
+Behind a reverse proxy every request comes from the proxy's address: set ``KETAFLOW_TRUSTED_PROXIES`` to
+the number of proxies in front of gunicorn so the visitor's own address is used.
+
 The default cache is per process (LocMemCache); with several gunicorn workers each keeps its own count,
 so configure a shared cache (Redis or the database cache) to make the limit exact.
 """
@@ -35,6 +38,16 @@ TEMPLATE = "public/rate_limited.html"
 
 
 def client_ip(request: HttpRequest) -> str:
+    """The visitor's address. Behind N trusted proxies (``KETAFLOW_TRUSTED_PROXIES = N`` in settings), the
+    N-th address from the right of X-Forwarded-For; otherwise REMOTE_ADDR. Never trust the header blindly:
+    anyone can send it, so only the entries our own proxies appended are believed."""
+    proxies = int(getattr(settings, "KETAFLOW_TRUSTED_PROXIES", 0) or 0)
+    if proxies > 0:
+        forwarded = [
+            part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()
+        ]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
     return str(request.META.get("REMOTE_ADDR") or "unknown")
 
 

@@ -276,3 +276,14 @@ def test_a_screening_cannot_be_stored_without_consent(db: Any) -> None:
     with pytest.raises(IntegrityError), transaction.atomic():
         ScreeningResult.objects.create(path="depression", answers={}, summary="x", rules_version="1")
     assert ScreeningResult.objects.count() == 0
+
+
+def test_behind_trusted_proxies_the_visitor_address_comes_from_x_forwarded_for(rf: Any) -> None:
+    from ketaflow.public.ratelimit import client_ip
+
+    request = rf.post("/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.7")
+    assert client_ip(request) == "127.0.0.1"  # not trusted by default: the header is easy to forge
+    with override_settings(KETAFLOW_TRUSTED_PROXIES=1):
+        assert client_ip(request) == "203.0.113.7"  # the entry our proxy appended, not the forged one
+    with override_settings(KETAFLOW_TRUSTED_PROXIES=3):
+        assert client_ip(request) == "127.0.0.1"  # fewer entries than proxies: fall back
