@@ -9,7 +9,10 @@ from ketaflow.domain import monitoring
 
 ALERTS_SOURCE = {
     rule.rule_id: {
-        "thresholds": {c.vital.value: c.threshold for c in rule.conditions},
+        "thresholds": [
+            {"vital": c.vital.value, "comparison": c.comparison.value, "threshold": c.threshold}
+            for c in rule.conditions
+        ],
         "suggested_action": rule.suggested_action,
         "source": rule.source,
     }

@@ -833,7 +833,8 @@ def recovery_score_record(
             scored_by=scored_by,
             created_by=scored_by,
         )
-        decision = discharge_decision(session)
+        # "Ready" on the board: score and time met; the escort is confirmed at the discharge itself
+        decision = discharge_decision(session, escort_present=True)
         session.status = S.READY if decision.allowed else S.RECOVERING
         session.save(update_fields=["status", "updated_at"])
         _audit(Action.CREATE, scored_by, score, session, f"{instrument} {score.total}")

@@ -3,21 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
 
 from ketaflow.domain import dosing, monitoring
 from ketaflow.domain.monitoring import Vital
 from ketaflow.treatment.models import Protocol
-
-# Default alert thresholds (clinical.md §4), stored per protocol as editable data with their source.
-DEFAULT_ALERT_THRESHOLDS: dict[str, Any] = {
-    rule.rule_id: {
-        "thresholds": {c.vital.value: c.threshold for c in rule.conditions},
-        "source": rule.source,
-        "suggested_action": rule.suggested_action,
-    }
-    for rule in monitoring.DEFAULT_ALERT_RULES
-}
 
 
 def iv_dose_protocol(protocol: Protocol) -> dosing.IvDoseProtocol:
@@ -70,9 +59,14 @@ def alert_rules(protocol: Protocol) -> tuple[monitoring.ThresholdRule, ...]:
         config = configured.get(rule.rule_id, {})
         if config.get("enabled", True) is False:
             continue
-        thresholds = config.get("thresholds", {})
+        thresholds = config.get("thresholds", [])
+        if isinstance(thresholds, dict):  # {vital: threshold}, for rules with one condition per vital
+            thresholds = [{"threshold": thresholds.get(c.vital.value, c.threshold)} for c in rule.conditions]
         conditions = tuple(
-            replace(c, threshold=float(thresholds.get(c.vital.value, c.threshold))) for c in rule.conditions
+            replace(c, threshold=float(thresholds[i].get("threshold", c.threshold)))
+            if i < len(thresholds)
+            else c
+            for i, c in enumerate(rule.conditions)
         )
         rules.append(replace(rule, conditions=conditions))
     return tuple(rules)
