@@ -57,7 +57,7 @@ def clinic(db: Any) -> Clinic:
     from ketaflow.clinics.models import Location
     from ketaflow.core.demo import DEMO_TOTP_HEX, load_demo
 
-    load_demo(patients=6)
+    load_demo(patients=6, extras=False)
     oscar = User.objects.create_user(username="oscar", password="ketaflow-demo-2026", role=Role.NURSE)
     totp_device_set(user=oscar, key_hex=DEMO_TOTP_HEX)
     users = {u.username: u for u in User.objects.all()}

@@ -160,8 +160,12 @@ def _location(demo: DemoLocation, clinic: Clinic) -> Location:
 
 
 @transaction.atomic
-def load_demo(patients: int = 20, seed: int = 2026) -> dict[str, object]:
-    """Create or refresh the demo clinic. Safe to run any number of times."""
+def load_demo(patients: int = 20, seed: int = 2026, *, extras: bool = True) -> dict[str, object]:
+    """Create or refresh the demo clinic. Safe to run any number of times.
+
+    ``extras`` adds each app's demo records (chart data, stock, treatment courses); tests that only need the
+    clinic and its people turn it off.
+    """
     clinic, _ = Clinic.objects.get_or_create(
         name=CLINIC_NAME, defaults={"legal_name": f"{CLINIC_NAME}, P.C."}
     )
@@ -218,6 +222,9 @@ def load_demo(patients: int = 20, seed: int = 2026) -> dict[str, object]:
         first_patient.user = pat_user
         first_patient.save(update_fields=["user"])
 
+    if extras:
+        _load_app_demos()
+
     return {
         "clinic": clinic.name,
         "locations": [loc.name for loc in locations],
@@ -260,6 +267,22 @@ def _availability(by_slug: dict[str, Location]) -> None:
                 starts_at=start,
                 defaults={"ends_at": end},
             )
+
+
+def _load_app_demos() -> None:
+    """Each app's own demo records, in dependency order; an app that is not installed is skipped."""
+    import importlib
+
+    for module, function in [
+        ("ketaflow.patients.demo", "load_demo_chart_data"),
+        ("ketaflow.ledger.demo", "load_demo_ledger"),
+        ("ketaflow.treatment.demo", "load_demo_treatment"),
+    ]:
+        try:
+            loader = getattr(importlib.import_module(module), function)
+        except (ImportError, AttributeError):
+            continue
+        loader()
 
 
 def _base32(key_hex: str) -> str:

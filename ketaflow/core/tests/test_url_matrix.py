@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from ketaflow.testing import PERSONA_NAMES
@@ -143,6 +144,7 @@ def test_role_matrix(name: str, clinic: Any, as_persona: Any) -> None:
     entry = MATRIX[name]
     url = reverse(name, kwargs=entry.kwargs(clinic))
     for persona in [*PERSONA_NAMES, None]:
+        cache.clear()  # each persona is its own visitor: rate limits must not carry over
         client = as_persona(persona)
         before = _snapshot()
         response = getattr(client, entry.method)(url, entry.data(clinic))
