@@ -162,6 +162,10 @@ class ContainerState(models.TextChoices):
     DESTROYED = "destroyed", "Destroyed"
 
 
+# States of a container that may still hold stock (empty and destroyed ones pile up over the years).
+LIVE_STATES = ("sealed", "open", "expired", "quarantined")
+
+
 class Container(KeptModel):
     """One vial or device kit. ``on_hand`` and ``in_use`` change only through ledger lines, under a row lock."""
 

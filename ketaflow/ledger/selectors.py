@@ -6,12 +6,13 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from ketaflow.domain import ledger as dl
 from ketaflow.ledger.models import (
+    LIVE_STATES,
     Container,
     ContainerState,
     Discrepancy,
@@ -81,14 +82,13 @@ class StockOverview:
 def stock_overview(location: Any) -> StockOverview:
     """Everything the stock home page shows, in 6 queries whatever the number of rows."""
     balances = list(StockBalance.objects.filter(location=location).select_related("product"))
-    containers = [
-        c
-        for c in Container.objects.filter(location=location, received=True)
-        .exclude(state=ContainerState.DESTROYED)
+    # Containers holding stock, and empty ones whose contents are still drawn for a session.
+    holding = Q(state__in=LIVE_STATES) | (Q(state=ContainerState.EMPTY) & ~Q(in_use={}))
+    containers = list(
+        Container.objects.filter(holding, location=location, received=True)
         .select_related("product", "lot", "storage")
         .order_by("product__name", "label")
-        if c.state != ContainerState.EMPTY or c.in_use
-    ]
+    )
     since = timezone.now() - dt.timedelta(days=ESCALATION_WINDOW_DAYS)
     recent = list(
         Discrepancy.objects.filter(location=location, discovered_at__gte=since).select_related(
@@ -174,8 +174,7 @@ def count_detail(count: StockCount) -> list[Any]:
 def count_containers(location: Any) -> list[Container]:
     """Containers a count or inventory form lists: everything received and still in custody."""
     return list(
-        Container.objects.filter(location=location, received=True)
-        .exclude(state__in=[ContainerState.DESTROYED, ContainerState.EMPTY])
+        Container.objects.filter(location=location, received=True, state__in=LIVE_STATES)
         .select_related("product", "lot", "storage")
         .order_by("product__name", "label")
     )

@@ -24,6 +24,7 @@ from ketaflow.core.audit import Action, audit
 from ketaflow.core.permissions import ensure_location, ensure_perm
 from ketaflow.domain import ledger as dl
 from ketaflow.ledger.models import (
+    LIVE_STATES,
     ZERO,
     Container,
     ContainerState,
@@ -614,9 +615,8 @@ def count_record(
     containers = list(
         Container.objects.select_for_update(of=("self",))
         .select_related("product", "lot", "location")
-        .filter(location=location, received=True)
         # Empty and destroyed containers hold nothing to count (years of them after a while).
-        .exclude(state__in=[ContainerState.DESTROYED, ContainerState.EMPTY])
+        .filter(location=location, received=True, state__in=LIVE_STATES)
         .order_by("id")
     )
     by_uuid = {str(c.uuid): c for c in containers}
@@ -756,8 +756,7 @@ def inventory_take(
     containers = list(
         Container.objects.select_for_update(of=("self",))
         .select_related("product", "lot")
-        .filter(location=location, received=True)
-        .exclude(state__in=[ContainerState.DESTROYED, ContainerState.EMPTY])
+        .filter(location=location, received=True, state__in=LIVE_STATES)
         .order_by("id")
     )
     given = {c.container_uuid: c for c in counts}
