@@ -224,6 +224,15 @@ def medication_stop(request: HttpRequest, patient_uuid: object, record_uuid: obj
     )
 
 
+SECTION_FOR_KIND = {
+    "measurement": "body",
+    "allergy": "allergies",
+    "medication": "medications",
+    "diagnosis": "diagnoses",
+    "document": "documents",
+}
+
+
 @staff_required(Perm.RECORD_CLINICAL)
 def record_error(request: HttpRequest, patient_uuid: object, kind: str, record_uuid: object) -> HttpResponse:
     patient = patient_get_for_chart(
@@ -237,7 +246,7 @@ def record_error(request: HttpRequest, patient_uuid: object, kind: str, record_u
         form_class=chart_forms.EnteredInErrorForm,
         title=f"Mark this {kind} entered in error",
         success="Marked entered in error. The record stays in the chart history.",
-        anchor=kind,
+        anchor=SECTION_FOR_KIND.get(kind, ""),
         save=lambda patient, data: services.record_mark_entered_in_error(
             record=record, marked_by=request.user, reason=data["reason"]
         ),
