@@ -60,3 +60,20 @@ def test_missing_secret_key_in_production_is_one_clear_line(tmp_path: Any) -> No
     result = subprocess.run([KETAFLOW, "check"], capture_output=True, text=True, env=env, timeout=60)
     assert result.returncode == 2
     assert result.stderr.strip() == "error: environment variable SECRET_KEY is required"
+
+
+@pytest.mark.django_db
+def test_bulk_demo_writes_synthetic_patients_with_their_history() -> None:
+    from ketaflow.core.bulk_demo import generate
+    from ketaflow.core.demo import load_demo
+    from ketaflow.scheduling.models import Appointment
+
+    load_demo(patients=0, extras=False)
+    advanced: list[int] = []
+    summary = generate(patients=250, progress=advanced.append)
+    assert sum(advanced) == 250
+    assert Patient.objects.filter(chart_number__startswith="BULK-", is_synthetic=True).count() == 250
+    assert Appointment.objects.filter(patient__chart_number__startswith="BULK-").count() == 250
+    assert summary["rows"]["patients"] == 250
+    generate(patients=10)  # a second run continues the numbering instead of colliding
+    assert Patient.objects.filter(chart_number__startswith="BULK-").count() == 260

@@ -7,6 +7,8 @@ from django.core.management.base import CommandParser
 from ketaflow.core.commands import KetaflowCommand
 from ketaflow.core.demo import load_demo
 
+BULK_THRESHOLD = 200
+
 
 class Command(KetaflowCommand):
     help = "Load the demo clinic (two locations, staff personas, synthetic patients). Idempotent."
@@ -20,6 +22,9 @@ class Command(KetaflowCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["patients"] < 0:
             self.fail("--patients must be zero or more")
+        if options["patients"] > BULK_THRESHOLD:
+            self._bulk(options)
+            return
         summary = load_demo(patients=options["patients"])
         if options["json"]:
             self.emit(summary, as_json=True)
@@ -39,3 +44,23 @@ class Command(KetaflowCommand):
             "Or print the current code with: .venv/bin/ketaflow totp_code nina",
         ]
         self.stdout.write("\n".join(lines))
+
+    def _bulk(self, options: dict[str, Any]) -> None:
+        """Large synthetic histories for scale tests, written in bulk with a progress bar."""
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+        from ketaflow.core.bulk_demo import generate
+
+        load_demo(patients=20)
+        with Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            disable=options["json"],
+            transient=False,
+        ) as bar:
+            task = bar.add_task("synthetic patients", total=options["patients"])
+            summary = generate(patients=options["patients"], progress=lambda n: bar.advance(task, n))
+        rows = ", ".join(f"{count:,} {table}" for table, count in summary["rows"].items())
+        self.emit(summary, f"Created {rows} in {summary['seconds']} s.", as_json=options["json"])
