@@ -69,7 +69,8 @@ def session_chart_svg(session: Any) -> str:
         )
         pk_ax.set_ylabel("Ce ng/mL", color="#7a4fa3")
         pk_ax.legend(loc="upper right", fontsize=7, frameon=False)
-    ax.legend(loc="upper left", fontsize=7, ncol=4, frameon=False)
+    if ax.get_lines():
+        ax.legend(loc="upper left", fontsize=7, ncol=4, frameon=False)
 
     for attr, label, style in (("moaas", "MOAA/S", "o"), ("cadss", "CADSS", "D"), ("pain_nrs", "NRS", "s")):
         xs, ys = series(attr)

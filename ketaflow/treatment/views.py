@@ -25,7 +25,7 @@ from ketaflow.treatment.models import AdministrationEvent, Course, InfusionSessi
 
 def _location(request: HttpRequest) -> Location:
     location = getattr(request, "location", None)
-    if location is None:
+    if not location:  # a lazy object wrapping None for staff without a location
         raise Http404("No location")
     return location
 
