@@ -242,7 +242,9 @@ def main() -> None:
 
     print(f"\n{'work':<52} {'peer ms':>10} {'ours ms':>10} {'ratio':>9} {'max err':>8}")
     for work, peer_ms, our_ms, ratio, err in rows:
-        print(f"{work:<52} {peer_ms:>10.2f} {our_ms:>10.2f} {ratio:>8.0f}x {err:>8}")
+        peer_text = "–" if peer_ms != peer_ms else f"{peer_ms:.2f}"  # NaN: no peer for this row
+        ratio_text = "–" if ratio != ratio else f"{ratio:.0f}x"
+        print(f"{work:<52} {peer_text:>10} {our_ms:>10.2f} {ratio_text:>9} {err:>8}")
     print("peer = SUM(CASE kind …) over every ledger line; ours = running balance rows (median of runs)")
 
 
