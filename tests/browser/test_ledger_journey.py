@@ -109,6 +109,15 @@ def test_receive_draw_administer_waste_count_and_biennial_inventory(
     )
     assert axe_violations(custodian) == []
 
+    # The waste log shows the witnessed waste; the dispensing log filters by session.
+    custodian.goto(f"{custodian.base_url}/stock/reports/waste/")
+    row = custodian.locator("table.ledger-lines tbody tr").first
+    expect(row).to_contain_text("Chair 2, 09:00, patient AB")
+    expect(row).to_contain_text("noah")
+    assert axe_violations(custodian) == []
+    custodian.goto(f"{custodian.base_url}/stock/reports/administration/?session=Chair+2")
+    assert custodian.locator("table.ledger-lines tbody tr").count() == 3  # draw, administration, waste
+
     # Biennial inventory, signed, and its PDF.
     custodian.goto(f"{custodian.base_url}/stock/inventories/new/")
     custodian.get_by_label("Kind").select_option(label="Biennial inventory")
