@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from contextvars import ContextVar, Token
 from typing import Any
 
@@ -21,6 +22,13 @@ def current_request() -> Any:
 
 
 def client_ip(request: Any) -> str | None:
+    """The client's address, honouring KETAFLOW_TRUSTED_PROXIES (see ketaflow.public.ratelimit.client_ip)."""
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR")
+    from ketaflow.public.ratelimit import client_ip as proxied_client_ip
+
+    address = proxied_client_ip(request)
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:  # a forged or malformed forwarded header: record no address rather than garbage
+        return None
