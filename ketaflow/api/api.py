@@ -70,7 +70,11 @@ def docs_asset(request: HttpRequest, name: str) -> HttpResponse:
 
 def api_root(request: HttpRequest, **kwargs: Any) -> HttpResponse:
     return JsonResponse(
-        {"openapi": reverse("api:openapi-json"), "docs": reverse("api:docs"), "fhir": "/fhir/R4/metadata"}
+        {
+            "openapi": reverse("api:openapi-json"),
+            "docs": reverse("api:openapi-view"),
+            "fhir": "/fhir/R4/metadata",
+        }
     )
 
 
