@@ -47,6 +47,7 @@ from ketaflow.ledger.models import (
 # Messages of refusals the domain package does not own (tests compare them exactly).
 WITNESS_CREDENTIALS = "The witness's user name or password is not right."
 WITNESS_CODE = "The witness's 6-digit code is not right or has expired."
+WITNESS_THROTTLED = "Too many wrong attempts for this witness; wait a few seconds and try again."
 WITNESS_NOT_ALLOWED = "The witness must be licensed staff allowed to witness controlled substances here."
 WITNESSES_DISTINCT = "The two witnesses must be two different people."
 LOT_EXPIRY_MISMATCH = "Lot {lot} is already recorded with expiry {expires_on}; check the label."
@@ -279,14 +280,21 @@ def witness_authenticate(*, username: str, password: str, token: str, actor: Any
     from ketaflow.accounts.models import User
 
     witness = User.objects.filter(username=username.strip(), is_active=True).first()
+    device = totp_device_for(witness) if witness is not None else None
+    # Witness sign-ins bypass the log-in page (and its lockout), so wrong passwords slow down the witness's
+    # second factor the way wrong codes do (django-otp throttling, doubling delays).
+    if device is not None and not device.verify_is_allowed()[0]:
+        raise LedgerRefusal(WITNESS_THROTTLED, field="witness_password")
     if witness is None or not witness.check_password(password):
+        if device is not None:
+            device.throttle_increment()
+            audit(Action.LOGIN_FAILED, actor=witness, detail="witness password refused at a ledger entry")
         raise LedgerRefusal(WITNESS_CREDENTIALS, field="witness_password")
     if witness.pk == actor.pk:
         raise LedgerRefusal(dl.errors.SELF_WITNESSED, field="witness_username")
     allowed = witness.is_licensed and witness.has_role_perm(Perm.WITNESS_CONTROLLED)
     if not allowed or (not witness.is_superuser and location_id not in witness.location_ids()):
         raise LedgerRefusal(WITNESS_NOT_ALLOWED, field="witness_username")
-    device = totp_device_for(witness)
     if device is None or not device.verify_token(token.strip()):
         audit(Action.LOGIN_FAILED, actor=witness, detail="witness code refused at a ledger entry")
         raise LedgerRefusal(WITNESS_CODE, field="witness_token")

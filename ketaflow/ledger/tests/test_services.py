@@ -164,6 +164,8 @@ def test_waste_without_a_witness_or_witnessed_by_oneself_is_refused(stock: Any) 
 
 
 def test_witness_must_authenticate_with_password_and_their_own_code(stock: Any) -> None:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
     from ketaflow.accounts.services import totp_current_code, totp_device_for
 
     nina, paul = stock.user("nina"), stock.user("paul")
@@ -175,9 +177,6 @@ def test_witness_must_authenticate_with_password_and_their_own_code(stock: Any) 
             username=username, password=password, token=token, actor=nina, location_id=wdm
         )
 
-    with pytest.raises(services.LedgerRefusal) as wrong_password:
-        auth("paul", "nope", code)
-    assert wrong_password.value.message == services.WITNESS_CREDENTIALS
     with pytest.raises(services.LedgerRefusal) as self_witness:
         auth("nina", "ketaflow-demo-2026", code)
     assert self_witness.value.message == errors.SELF_WITNESSED
@@ -191,6 +190,13 @@ def test_witness_must_authenticate_with_password_and_their_own_code(stock: Any) 
     with pytest.raises(services.LedgerRefusal) as replayed:  # a code is good for one signature only
         auth("paul", "ketaflow-demo-2026", code)
     assert replayed.value.message == services.WITNESS_CODE
+    TOTPDevice.objects.filter(user=paul).update(throttling_failure_count=0)
+    with pytest.raises(services.LedgerRefusal) as wrong_password:
+        auth("paul", "nope", code)
+    assert wrong_password.value.message == services.WITNESS_CREDENTIALS
+    with pytest.raises(services.LedgerRefusal) as throttled:  # right password, but too soon after a wrong one
+        auth("paul", "ketaflow-demo-2026", code)
+    assert throttled.value.message == services.WITNESS_THROTTLED
 
 
 def test_esketamine_is_counted_per_whole_device(stock: Any) -> None:
