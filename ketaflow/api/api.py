@@ -60,10 +60,10 @@ class CspSafeSwagger(DocsBase):
         return render(request, "api/docs.html", {"api": api, "swagger_settings": json.dumps(settings)})
 
 
-def docs_asset(request: HttpRequest, name: str) -> HttpResponse:
-    if name not in DOCS_ASSETS:
+def docs_asset(request: HttpRequest, asset: str) -> HttpResponse:
+    if asset not in DOCS_ASSETS:
         raise Http404(NOT_FOUND)
-    response = FileResponse((NINJA_STATIC / name).open("rb"), content_type=DOCS_ASSETS[name])
+    response = FileResponse((NINJA_STATIC / asset).open("rb"), content_type=DOCS_ASSETS[asset])
     response["Cache-Control"] = "public, max-age=86400"
     return response
 
@@ -88,7 +88,7 @@ class KetaflowAPI(NinjaAPI):
         urls = [u for u in super()._get_urls() if getattr(u, "name", None) != "api-root"]
         return [
             *urls,
-            path("docs/assets/<str:name>", docs_asset, name="docs_asset"),
+            path("docs/assets/<str:asset>", docs_asset, name="docs_asset"),
             path("", api_root, name="api-root"),
         ]
 

@@ -28,7 +28,7 @@ MATRIX = {
     "api:api-root": Entry(allowed=EVERYONE),
     "api:openapi-json": Entry(allowed=EVERYONE),
     "api:openapi-view": Entry(allowed=EVERYONE),
-    "api:docs_asset": Entry(allowed=EVERYONE, kwargs=lambda c: {"name": "swagger-ui-init.js"}),
+    "api:docs_asset": Entry(allowed=EVERYONE, kwargs=lambda c: {"asset": "swagger-ui-init.js"}),
     "calendar:appointment_ics": Entry(allowed=SCHEDULE, kwargs=_appointment, not_found=NOT_AT_WDM),
     "calendar:feed_settings": Entry(allowed=SCHEDULE),
     "calendar:feed": Entry(allowed=EVERYONE, kwargs=_feed),
