@@ -42,6 +42,7 @@ from ketaflow.ledger.pdf import pdf_response
 
 FIX_FIELDS = "Nothing was saved. Please correct the fields marked below."
 POST_GET = require_http_methods(["GET", "POST"])
+NOUNS = {"administer": "Administration", "waste": "Waste", "return": "Return"}
 
 
 def _location(request: HttpRequest) -> Any:
@@ -326,7 +327,7 @@ def use(request: HttpRequest, container_uuid: Any) -> HttpResponse:
                 _refuse(request, form, refusal)
             else:
                 messages.success(
-                    request, f"{action.capitalize()} of {d['quantity']} {container.product.unit} recorded."
+                    request, f"{NOUNS[action]} of {d['quantity']} {container.product.unit} recorded."
                 )
                 url = reverse("ledger:use", kwargs={"container_uuid": container.uuid})
                 return redirect(f"{url}?session={session_key}")
