@@ -61,10 +61,10 @@ def test_docs_have_curl_examples() -> None:
 
 
 def test_every_curl_line_in_the_api_docs_runs(clinic: Any) -> None:
-    from ketaflow.scheduling.models import ConsultationType
-    from ketaflow.scheduling.selectors import slot_search
     from ketaflow.patients.demo import load_demo_chart_data
     from ketaflow.patients.models import Patient
+    from ketaflow.scheduling.models import ConsultationType
+    from ketaflow.scheduling.selectors import slot_search
 
     load_demo_chart_data()
     _t, token = api_token_create(user=clinic.user("mia"), scopes=list(SCOPES), days=1)
