@@ -22,9 +22,10 @@ from ketaflow.treatment.models import (
     VitalsReading,
 )
 
-BOARD_OPENS = dt.time(7, 0)
-BOARD_CLOSES = dt.time(18, 0)
-BOARD_SLOTS = (18 - 7) * 60 // SLOT_MINUTES  # 44 columns of 15 minutes
+# The board spans the demo clinic's opening hours (08:00-17:00): 36 columns of 15 minutes
+BOARD_OPENS = dt.time(8, 0)
+BOARD_CLOSES = dt.time(17, 0)
+BOARD_SLOTS = (17 - 8) * 60 // SLOT_MINUTES
 
 
 @dataclass
@@ -71,13 +72,14 @@ def board(*, location: Location, day: dt.date, now: dt.datetime | None = None) -
     now = now or timezone.now()
     tz = location.tz
     opens = dt.datetime.combine(day, BOARD_OPENS, tzinfo=tz)
+    midnight = dt.datetime.combine(day, dt.time(0), tzinfo=tz)
     rows = {
         c.pk: BoardRow(chair=c)
         for c in Chair.objects.filter(location=location, is_active=True).order_by("label")
     }
     sessions = (
         InfusionSession.objects.current()
-        .filter(location=location, starts_at__gte=opens, starts_at__lt=opens + dt.timedelta(days=1))
+        .filter(location=location, starts_at__gte=midnight, starts_at__lt=midnight + dt.timedelta(days=1))
         .exclude(status__in=[InfusionSession.Status.CANCELLED, InfusionSession.Status.MISSED])
         .select_related("patient", "course__protocol")
         .annotate(
@@ -92,7 +94,10 @@ def board(*, location: Location, day: dt.date, now: dt.datetime | None = None) -
             continue
         local_start = timezone.localtime(session.starts_at, tz)
         local_end = timezone.localtime(session.ends_at, tz)
-        column = max(1, int((local_start - opens).total_seconds() // (SLOT_MINUTES * 60)) + 1)
+        # sessions outside the board's hours are clamped to its edges
+        column = min(
+            BOARD_SLOTS, max(1, int((local_start - opens).total_seconds() // (SLOT_MINUTES * 60)) + 1)
+        )
         span = max(
             1,
             min(

@@ -627,9 +627,9 @@ def delivered_mg(session: InfusionSession, *, as_of: dt.datetime | None = None) 
 # --- vitals and alerts ---------------------------------------------------------------------------------------
 
 
-def _domain_reading(v: VitalsReading) -> monitoring.VitalSigns:
+def _domain_reading(v: VitalsReading, tz: Any = None) -> monitoring.VitalSigns:
     return monitoring.VitalSigns(
-        taken_at=v.taken_at,
+        taken_at=v.taken_at.astimezone(tz) if tz is not None else v.taken_at,
         sbp_mmhg=v.sbp_mmhg,
         dbp_mmhg=v.dbp_mmhg,
         hr_per_min=v.hr_per_min,
@@ -654,7 +654,8 @@ VITAL_KEYS = (
 
 
 def _raise_alerts(session: InfusionSession) -> list[SessionAlert]:
-    readings = [_domain_reading(v) for v in session.vitals.current().order_by("taken_at", "id")]
+    tz = session.location.tz  # alert details name local times
+    readings = [_domain_reading(v, tz) for v in session.vitals.current().order_by("taken_at", "id")]
     alerts = monitoring.evaluate_alerts(readings, specs.alert_rules(session.course.protocol))
     existing = set(session.alerts.values_list("rule_id", "raised_at"))
     created = []

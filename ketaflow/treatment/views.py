@@ -276,7 +276,8 @@ def _session_context(
         )
     discharge = services.discharge_decision(session) if session.status in ("recovering", "ready") else None
     bound = bound or {}
-    escort_initial = {
+    escort_initial = _checklist_initial(session, checklist, tz)
+    escort_initial |= {
         "escort_name": session.escort_name or session.patient.escort_name,
         "escort_phone": session.escort_phone or session.patient.escort_phone,
     }
@@ -330,6 +331,32 @@ def _session_context(
         "local_start": timezone.localtime(session.starts_at, tz),
         "local_end": timezone.localtime(session.ends_at, tz),
     }
+
+
+def _checklist_initial(session: InfusionSession, checklist: Any, tz: Any) -> dict[str, Any]:
+    """A failed checklist comes back filled in with what was entered, so only the failed items need work."""
+    if checklist is None:
+        return {}
+    facts = checklist.facts or {}
+    initial = {
+        key: facts.get(key)
+        for key in (
+            "identity_confirmed",
+            "escort_confirmed",
+            "medication_changes_reviewed",
+            "pre_treatment_rating_done",
+            "iv_access_confirmed",
+        )
+    }
+    for key in ("last_solid_food_at", "last_clear_liquid_at"):
+        if facts.get(key):
+            initial[key] = timezone.localtime(dt.datetime.fromisoformat(facts[key]), tz).time()
+    initial.update(facts.get("baseline_vitals") or {})
+    initial["weight_kg"] = session.weight_kg
+    initial["pregnancy_test"] = facts.get("pregnancy_test_result") or (
+        "" if facts.get("pregnancy_test_applicable") else "not_applicable"
+    )
+    return initial
 
 
 @staff_required(Perm.VIEW_CLINICAL)
