@@ -26,6 +26,7 @@ NAV = [
     NavItem("Stock", "ledger:home", Perm.VIEW_LEDGER, "ledger"),
     NavItem("Analytics", "outcomes:dashboard", Perm.VIEW_ANALYTICS, "outcomes"),
     NavItem("Site content", "public:content_list", Perm.MANAGE_CONTENT, "public"),
+    NavItem("Consent forms", "intake:template_list", Perm.MANAGE_CLINIC, "intake"),
     NavItem("Settings", "clinics:settings", Perm.MANAGE_CLINIC, "clinics"),
     NavItem("Audit log", "core:audit_log", Perm.VIEW_AUDIT, "audit_log"),
     NavItem("Admin", "admin:index", Perm.USE_ADMIN, "admin"),
