@@ -77,6 +77,7 @@ def session_chart_svg(session: Any) -> str:
         if xs:
             ax_scores.plot(xs, ys, style, label=label, markersize=5)
     ax_scores.set_ylabel("score")
+    ax_scores.margins(y=0.2)
     ax_scores.grid(True, alpha=0.3)
     if any(v.moaas is not None or v.cadss is not None or v.pain_nrs is not None for v in vitals):
         ax_scores.legend(loc="upper left", fontsize=7, ncol=3, frameon=False)
