@@ -1,4 +1,5 @@
-"""Journey: a visitor screens (depression path) from the home page, then finds the nearest location by ZIP.
+"""Journey: a visitor screens (depression path) from the home page, finds the nearest location by ZIP 50265,
+books a consultation there, gets the email with the .ics and cancels from its link.
 
 axe (serious/critical) runs on every public page on the way; screenshots land in var/test-artifacts/.
 """
@@ -6,6 +7,7 @@ axe (serious/critical) runs on every public page on the way; screenshots land in
 from __future__ import annotations
 
 import importlib
+import re
 from typing import Any
 
 import pytest
@@ -47,7 +49,9 @@ def answer(page: Any, question: str, choice: str) -> None:
     page.get_by_role("group", name=question).get_by_label(choice, exact=True).check()
 
 
-def test_visitor_screens_for_depression_then_finds_the_nearest_location(content: None, page: Any) -> None:
+def test_visitor_screens_finds_the_nearest_location_books_and_cancels(
+    content: None, page: Any, mailoutbox: Any
+) -> None:
     from ketaflow.public.models import ScreeningResult
 
     page.goto(f"{page.base_url}/")
@@ -104,15 +108,7 @@ def test_visitor_screens_for_depression_then_finds_the_nearest_location(content:
     assert axe_violations(page) == []
     shot(page, "6-screening-result")
 
-    # Sharing the answers needs the consent tick; then only the uuid goes into the session. The booking
-    # page belongs to the scheduling app (its own journey tests it), so it is stubbed here.
-    if book_url() is not None:
-        page.route(
-            f"**{book_url()}",
-            lambda route: route.fulfill(
-                status=200, content_type="text/html", body="<title>Book</title>Booking"
-            ),
-        )
+    # Sharing the answers needs the consent tick; then only the uuid goes into the session.
     page.get_by_role("button", name="Share my answers").click()
     expect(page.get_by_text("Tick the box to let us keep your answers")).to_be_visible()
     assert ScreeningResult.objects.count() == 0
@@ -148,6 +144,39 @@ def test_visitor_screens_for_depression_then_finds_the_nearest_location(content:
     assert "50265" not in page.url
     assert axe_violations(page) == []
     shot(page, "8-nearest-50265")
+
+    # Book at the nearest location, receive the email with the calendar file, cancel from its link.
+    from ketaflow.scheduling.models import Appointment
+    from ketaflow.scheduling.tests.factories import next_weekday_at
+
+    page.get_by_role("link", name="Book here at West Des Moines").click()
+    page.wait_for_url("**/book/?location=west-des-moines")
+    page.goto(f"{page.url}&from={next_weekday_at(9).date().isoformat()}")
+    assert axe_violations(page) == []
+    page.get_by_role("button", name=re.compile(r"^10:00 AM on .* with Paul Haddad")).first.click()
+    page.wait_for_url("**/book/details/")
+    expect(page.get_by_text("Your self-screening answers will be shared")).to_be_visible()
+    page.get_by_label("First name").fill("Jordan")
+    page.get_by_label("Last name").fill("Synthetic")
+    page.get_by_label("Date of birth").fill("1988-04-09")
+    page.get_by_role("textbox", name="Email").fill("jordan.synthetic@example.invalid")
+    page.get_by_label("Mobile phone").fill("(515) 555-0161")
+    page.get_by_label("Depression").check()
+    page.get_by_role("button", name="Confirm booking").click()
+    page.wait_for_url("**/book/confirmed/")
+    assert axe_violations(page) == []
+    shot(page, "9-booked")
+    appointment = Appointment.objects.get(status="booked")
+    assert appointment.screening_uuid == stored.uuid
+    email = mailoutbox[0]
+    assert email.attachments[0][0] == "appointment.ics"
+    manage = re.search(r"/appointments/manage/\S+/", email.body).group(0)
+    page.goto(f"{page.base_url}{manage}")
+    page.get_by_role("button", name="Cancel my appointment").click()
+    expect(page.get_by_text("Your appointment is cancelled.")).to_be_visible()
+    shot(page, "10-cancelled")
+    appointment.refresh_from_db()
+    assert appointment.status == "cancelled"
     assert page.console_errors == []
 
 
