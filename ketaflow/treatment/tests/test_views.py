@@ -1,0 +1,87 @@
+"""Pages: bad input shows field errors and saves nothing; the session page, chart and PDF render."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from ketaflow.treatment.models import InfusionSession, VitalsReading
+from ketaflow.treatment.tests.factories import (
+    clear_for_infusion,
+    course_for,
+    patient_at,
+    place_session,
+    session_to,
+)
+
+
+@pytest.fixture
+def session(clinic: Any) -> InfusionSession:
+    patient = clear_for_infusion(clinic, patient_at(clinic, clinic.wdm))
+    session = place_session(
+        clinic, course_for(clinic, patient), start=timezone.now() - dt.timedelta(minutes=90), minutes=180
+    )
+    return session_to(clinic, session, "infusing")
+
+
+def _post(client: Any, session: InfusionSession, action: str, data: dict[str, Any]) -> Any:
+    return client.post(
+        reverse("treatment:session_action", kwargs={"session_uuid": session.uuid, "action": action}), data
+    )
+
+
+def test_impossible_vitals_show_the_error_and_save_nothing(
+    clinic: Any, as_persona: Any, session: InfusionSession
+) -> None:
+    before = VitalsReading.objects.count()
+    response = _post(
+        as_persona("nina"), session, "vitals", {"sbp_mmhg": "400", "dbp_mmhg": "80", "spo2_pct": "120"}
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Systolic BP 400 mmHg is not a possible reading" in html
+    assert "SpO2 120" in html
+    assert VitalsReading.objects.count() == before
+
+
+def test_a_field_that_is_not_a_number_is_shown_next_to_the_field(
+    clinic: Any, as_persona: Any, session: InfusionSession
+) -> None:
+    response = _post(as_persona("nina"), session, "vitals", {"hr_per_min": "fast"})
+    assert "Enter a number." in response.content.decode()
+
+
+def test_rate_change_on_a_stopped_infusion_is_shown_and_state_unchanged(
+    clinic: Any, as_persona: Any, session: InfusionSession
+) -> None:
+    client = as_persona("nina")
+    _post(client, session, "event", {"kind": "stop"})
+    response = _post(client, session, "event", {"kind": "rate_change", "rate_mg_per_h": "20", "reason": "x"})
+    assert "not possible now" in response.content.decode()
+    session.refresh_from_db()
+    assert session.status == "recovering"
+
+
+def test_session_page_chart_and_pdf_render(clinic: Any, as_persona: Any, session: InfusionSession) -> None:
+    client = as_persona("paul")
+    html = client.get(reverse("treatment:session", kwargs={"session_uuid": session.uuid})).content.decode()
+    assert "Administration record" in html and "expected ready to discharge" in html.lower()
+    svg = client.get(reverse("treatment:session_chart", kwargs={"session_uuid": session.uuid}))
+    assert svg["Content-Type"] == "image/svg+xml" and b"<svg" in svg.content
+    pdf = client.get(reverse("treatment:session_pdf", kwargs={"session_uuid": session.uuid}))
+    assert pdf.content.startswith(b"%PDF")
+
+
+def test_front_desk_sees_why_the_course_cannot_be_booked(clinic: Any, as_persona: Any) -> None:
+    course = course_for(clinic, patient_at(clinic, clinic.wdm, 1))
+    html = (
+        as_persona("frank")
+        .get(reverse("treatment:course", kwargs={"course_uuid": course.uuid}))
+        .content.decode()
+    )
+    assert "Infusions cannot be booked yet" in html
+    assert "has not had a consultation" in html
