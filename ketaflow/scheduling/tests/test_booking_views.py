@@ -163,6 +163,7 @@ def test_calendar_query_count_is_constant(clinic: Any, django_assert_num_queries
 def test_slot_search_query_count_does_not_grow_with_appointments(
     clinic: Any, django_assert_num_queries: Any
 ) -> None:
+    from ketaflow.clinics.models import Closure
     from ketaflow.scheduling.selectors import slot_search
     from ketaflow.scheduling.tests.factories import DETAILS, new_patient_type
 
@@ -171,9 +172,9 @@ def test_slot_search_query_count_does_not_grow_with_appointments(
     # availability templates, exceptions, consultation-type buffers, live appointments.
     with django_assert_num_queries(8):
         slot_search(consultation_type=consultation_type, fresh=True)
-    # Cached read: the same plus the schedule version (and no appointment read when the cache is warm).
+    # Cached read: only the schedule version.
     slot_search(consultation_type=consultation_type)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(1):
         slot_search(consultation_type=consultation_type)
     for hour in (9, 10, 11):
         booked_appointment(
@@ -186,6 +187,23 @@ def test_slot_search_query_count_does_not_grow_with_appointments(
     # The bookings bumped the schedule version: the next cached read sees them.
     slots = slot_search(consultation_type=consultation_type)
     assert not any(s.start == next_weekday_at(10) and s.provider_id == clinic.user("paul").pk for s in slots)
+    # So does a closure a manager adds.
+    day = next_weekday_at(14).date()
+    Closure.objects.create(location=clinic.wdm, starts_on=day, ends_on=day, reason="Staff training")
+    slots = slot_search(consultation_type=consultation_type, location_ids=[clinic.wdm.pk])
+    assert not any(timezone.localtime(s.start).date() == day for s in slots)
+
+
+def test_public_booking_page_needs_at_most_five_queries(
+    clinic: Any, django_assert_max_num_queries: Any
+) -> None:
+    client = Client()
+    url = reverse("scheduling:book") + "?location=west-des-moines"
+    client.get(url)
+    # Expect 4 queries: consultation types, locations, the schedule version (slot inputs are cached),
+    # the prescribers shown next to the times.
+    with django_assert_max_num_queries(5):
+        assert client.get(url).status_code == 200
 
 
 def test_inbox_lists_online_bookings_and_updates_their_status(
