@@ -138,3 +138,34 @@ def test_every_persona_gets_the_expected_answer(clinic: Any, as_persona: Any) ->
         assert response.status_code == expected, (persona, response.status_code)
         if expected != 200:
             assert response.json()["resourceType"] == "OperationOutcome"
+
+
+def test_consents_are_exported_with_their_status_and_time(clinic: Any) -> None:
+    from django.utils import timezone
+
+    from ketaflow.intake.models import ConsentTemplate, SignedConsent
+
+    patient = Patient.objects.filter(preferred_location=clinic.wdm).first()
+    template = ConsentTemplate.objects.filter(status="current").first()
+    signed_at = timezone.now() - dt.timedelta(days=2)
+    consent = SignedConsent.objects.create(
+        patient=patient,
+        template=template,
+        pathway=template.pathway,
+        signer_name="Synthetic Signer",
+        signature_kind="typed",
+        signature_text="Synthetic Signer",
+        channel="tablet",
+        signed_at=signed_at,
+        document_sha256=template.body_sha256,
+    )
+    client = login(Client(), clinic.user("mia"))
+    bundle = Bundle.model_validate(_everything(client, patient).json())
+    exported = next(e.resource for e in bundle.entry if e.resource.id == str(consent.uuid))
+    assert exported.status == "proposed"  # awaiting the counter-signature
+    assert abs(exported.dateTime - signed_at) < dt.timedelta(milliseconds=1)
+    assert exported.category[0].coding[0].code == "59284-0"
+    assert exported.policy[0].uri.endswith(f"/consent-template/{template.pathway}/{template.version}")
+    SignedConsent.objects.filter(pk=consent.pk).update(countersigned_at=timezone.now())
+    bundle = Bundle.model_validate(_everything(client, patient).json())
+    assert next(e.resource for e in bundle.entry if e.resource.id == str(consent.uuid)).status == "active"
