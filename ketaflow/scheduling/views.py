@@ -438,8 +438,27 @@ def appointment_detail(request: HttpRequest, appointment_uuid: Any) -> HttpRespo
         uuid=appointment_uuid,
         location_id__in=request.user.location_ids(),  # type: ignore[union-attr]
     )
-    form = StaffCancelForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    moving = request.POST.get("action") == "move"
+    form = StaffCancelForm(request.POST if request.method == "POST" and not moving else None)
+    move_error = ""
+    if request.method == "POST" and moving:
+        slot_form = SlotChoiceForm(request.POST)
+        try:
+            if not slot_form.is_valid():
+                raise services.BookingError(services.SLOT_NOT_OFFERED)
+            _type, _location, provider = _slot_from_form(slot_form)
+            services.appointment_reschedule(
+                appointment=appointment,
+                provider_id=provider.pk,
+                starts_at=slot_form.cleaned_data["start"],
+                changed_by=request.user,
+            )
+        except services.BookingError as exc:
+            move_error = exc.message
+        else:
+            messages.success(request, "Appointment moved; the patient's reminders follow the new time.")
+            return redirect("scheduling:appointment", appointment_uuid=appointment.uuid)
+    elif request.method == "POST" and form.is_valid():
         try:
             services.appointment_cancel(
                 appointment=appointment, reason=form.cleaned_data["reason"], cancelled_by=request.user
@@ -459,10 +478,33 @@ def appointment_detail(request: HttpRequest, appointment_uuid: Any) -> HttpRespo
         )  # type: ignore[union-attr]
     local = timezone.localtime(appointment.starts_at, appointment.location.tz)
     can_manage = request.user.has_role_perm(Perm.MANAGE_SCHEDULE)  # type: ignore[union-attr]
+    days = []
+    if can_manage and appointment.status == Appointment.Status.BOOKED:
+        location = appointment.location
+        try:
+            start_day = dt.date.fromisoformat(request.GET.get("from", ""))
+        except ValueError:
+            start_day = local.date()
+        window_start = max(dt.datetime.combine(start_day, dt.time.min, tzinfo=location.tz), timezone.now())
+        slots = selectors.slot_search(
+            consultation_type=appointment.consultation_type,
+            location_ids=[location.pk],
+            waive_min_notice=True,
+            window_start=window_start,
+            window_end=window_start + dt.timedelta(days=DAYS_SHOWN),
+        )
+        days = _group_slots(slots, {location.pk: location})
     return render(
         request,
         "scheduling/appointment.html",
-        {"appointment": appointment, "local": local, "form": form, "can_manage": can_manage},
+        {
+            "appointment": appointment,
+            "local": local,
+            "form": form,
+            "can_manage": can_manage,
+            "days": days,
+            "move_error": move_error,
+        },
     )
 
 

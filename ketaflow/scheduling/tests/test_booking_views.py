@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ketaflow.scheduling.models import Appointment
+from ketaflow.scheduling.services import BookingDetails
 from ketaflow.scheduling.tests.factories import booked_appointment, next_weekday_at
 from ketaflow.testing import login
 
@@ -249,3 +250,32 @@ def test_shared_screening_is_linked_to_the_booking_and_shown_in_the_inbox(clinic
     assert appointment.screening_uuid == screening.uuid
     page = login(Client(), clinic.user("frank")).get(reverse("scheduling:inbox")).content.decode()
     assert "Three antidepressants tried" in page and "self-screening attached" in page
+
+
+def test_front_desk_moves_a_callers_appointment(clinic: Any) -> None:
+    appointment = booked_appointment(clinic, starts_at=next_weekday_at(10))
+    client = login(Client(), clinic.user("frank"))
+    url = reverse("scheduling:appointment", args=[appointment.uuid])
+    assert "Move to another time" in client.get(url).content.decode()
+    new_start = next_weekday_at(14)
+    response = client.post(url, {"action": "move", **_slot_post(clinic, new_start)})
+    assert response.status_code == 302
+    appointment.refresh_from_db()
+    assert appointment.starts_at == new_start and appointment.status == "booked"
+    # Moving onto a taken time shows the message and changes nothing.
+    other = booked_appointment(
+        clinic,
+        starts_at=next_weekday_at(11),
+        details=BookingDetails(
+            first_name="O",
+            last_name="Other",
+            date_of_birth=dt.date(1970, 1, 1),
+            email="o@example.invalid",
+            mobile_phone="(515) 555-0100",
+            reason="pain",
+        ),
+    )
+    response = client.post(url, {"action": "move", **_slot_post(clinic, other.starts_at)})
+    assert "just booked by someone else" in response.content.decode()
+    appointment.refresh_from_db()
+    assert appointment.starts_at == new_start
