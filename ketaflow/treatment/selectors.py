@@ -205,3 +205,61 @@ def rems_pmf_tracker(
         out.append((s, status))
     out.sort(key=lambda pair: (not pair[1].overdue, pair[1].due_on))
     return out
+
+
+def rems_pmf_data(session: InfusionSession) -> dict[str, Any]:
+    """The SPRAVATO REMS Patient Monitoring Form (outpatient, 11/2021) fields, assembled from the session."""
+    from ketaflow.patients.models import Medication
+    from ketaflow.treatment.services import _domain_reading
+
+    tz = session.location.tz
+    readings = [v for v in session.vitals.all() if not v.entered_in_error]
+    first_device = session.started_at
+    classes = set(
+        Medication.objects.current()
+        .filter(patient=session.patient, stopped_on__isnull=True)
+        .values_list("drug_class", flat=True)
+    )
+    checkpoints = None
+    if first_device is not None:
+        checkpoints = monitoring.esketamine_bp_checkpoints(
+            first_device_at=first_device, readings=[_domain_reading(v, tz) for v in readings]
+        )
+    ready = next(
+        (s for s in session.recovery_scores.all() if s.total >= session.course.protocol.discharge_min_score),
+        None,
+    )
+
+    def bp(reading: monitoring.VitalSigns | None) -> str:
+        return f"{reading.sbp_mmhg:.0f}/{reading.dbp_mmhg:.0f}" if reading else ""
+
+    def minutes_after_first(at: dt.datetime | None) -> int | None:
+        return None if at is None or first_device is None else int((at - first_device).total_seconds() // 60)
+
+    order = next(iter(sorted(session.orders.all(), key=lambda o: o.signed_at, reverse=True)), None)
+    return {
+        "patient": f"{session.patient.full_name}, born {session.patient.date_of_birth:%m/%d/%Y}, {session.patient.sex}",
+        "benzodiazepines": "benzodiazepine" in classes,
+        "non_benzodiazepine_sedative_hypnotics": "cns_depressant" in classes,
+        "psychostimulants": "psychostimulant" in classes,
+        "maois": "maoi" in classes,
+        "monitoring_hcp": session.nurse.get_full_name(),
+        "setting_address": session.location.one_line_address,
+        "treatment_date": timezone.localtime(session.starts_at, tz).date(),
+        "dose_mg": order.result.get("dose_mg") if order else None,
+        "lot": session.esketamine_lot,
+        "total_monitoring_minutes": minutes_after_first(session.discharged_at),
+        "ready_to_leave_minutes": minutes_after_first(ready.scored_at if ready else None),
+        "bp_pre_dose": bp(checkpoints.pre_dose) if checkpoints else "",
+        "bp_40_min": bp(checkpoints.at_40_min) if checkpoints else "",
+        "bp_before_completion": bp(checkpoints.before_discharge) if checkpoints else "",
+        "missing_bp": list(checkpoints.missing)
+        if checkpoints
+        else ["pre-dose", "40 min", "before discharge"],
+        "sedation": any(v.moaas is not None and v.moaas < 5 for v in readings),
+        "dissociation": any(v.cadss is not None and v.cadss > 0 for v in readings),
+        "respiratory_depression": any(
+            (v.spo2_pct is not None and v.spo2_pct < 92) or (v.rr_per_min is not None and v.rr_per_min < 10)
+            for v in readings
+        ),
+    }

@@ -305,6 +305,7 @@ def _session_context(
         "discharge": discharge,
         "ready_text": selectors.ready_text(session, tz),
         "pmf": pmf,
+        "pmf_data": selectors.rems_pmf_data(session) if pmf is not None else None,
         "errors": errors or [],
         "checklist_form": bound.get("checklist") or forms.ChecklistForm(initial=escort_initial),
         "override_form": bound.get("override") or forms.OverrideForm(),
