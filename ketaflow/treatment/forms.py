@@ -17,6 +17,20 @@ class CourseForm(forms.Form):
     booster_plan = forms.CharField(max_length=300, required=False)
 
 
+class CourseStatusForm(forms.Form):
+    status = forms.ChoiceField(
+        choices=[
+            ("induction", "Induction"),
+            ("maintenance", "Maintenance"),
+            ("paused", "Paused"),
+            ("completed", "Completed"),
+            ("stopped", "Stopped"),
+        ]
+    )
+    reason = forms.CharField(max_length=300, required=False, label="Reason (required to stop)")
+    booster_plan = forms.CharField(max_length=300, required=False)
+
+
 class SeriesForm(forms.Form):
     first_day = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     preferred_time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time", "step": 900}))

@@ -131,9 +131,28 @@ def course_detail(request: HttpRequest, course_uuid: Any) -> HttpResponse:
     sessions = list(
         course.sessions.current().select_related("chair", "nurse", "prescriber").order_by("starts_at")
     )
+    status_form = forms.CourseStatusForm(
+        request.POST if request.POST.get("action") == "status" else None,
+        initial={"status": course.status, "booster_plan": course.booster_plan},
+    )
+    status_error = ""
+    if request.method == "POST" and request.POST.get("action") == "status" and status_form.is_valid():
+        try:
+            if status_form.cleaned_data["booster_plan"]:
+                course.booster_plan = status_form.cleaned_data["booster_plan"]
+            services.course_status_set(
+                course=course,
+                status=status_form.cleaned_data["status"],
+                changed_by=request.user,
+                reason=status_form.cleaned_data["reason"],
+            )
+            return redirect("treatment:course", course_uuid=course.uuid)
+        except services.TreatmentError as exc:
+            status_error = " ".join(exc.messages)
+            course.refresh_from_db()
     initial_day = timezone.localdate(timezone.now(), tz) + dt.timedelta(days=1)
     form = forms.SeriesForm(
-        request.POST or None,
+        request.POST if request.POST.get("action") in ("propose", "book") else None,
         initial={
             "first_day": initial_day,
             "preferred_time": dt.time(9, 0),
@@ -147,7 +166,7 @@ def course_detail(request: HttpRequest, course_uuid: Any) -> HttpResponse:
     proposal = None
     error = ""
     booked = None
-    if request.method == "POST" and form.is_valid():
+    if form.is_bound and form.is_valid():
         earliest = dt.datetime.combine(form.cleaned_data["first_day"], dt.time(0, 0), tzinfo=tz)
         earliest = max(earliest, timezone.now())
         try:
@@ -217,6 +236,9 @@ def course_detail(request: HttpRequest, course_uuid: Any) -> HttpResponse:
             "rows": rows,
             "error": error,
             "booked": booked,
+            "status_form": status_form,
+            "can_record": request.user.has_role_perm(Perm.RECORD_CLINICAL),  # type: ignore[union-attr]
+            "status_error": status_error,
             "infusion": proposal.infusion
             if proposal
             else booking.chair_minutes(course.protocol, booking.latest_weight_kg(course.patient)),

@@ -85,3 +85,30 @@ def test_front_desk_sees_why_the_course_cannot_be_booked(clinic: Any, as_persona
     )
     assert "Infusions cannot be booked yet" in html
     assert "has not had a consultation" in html
+
+
+def test_stopping_a_course_needs_a_reason(clinic: Any, as_persona: Any) -> None:
+    course = course_for(clinic, patient_at(clinic, clinic.wdm, 1))
+    url = reverse("treatment:course", kwargs={"course_uuid": course.uuid})
+    client = as_persona("nina")
+    response = client.post(url, {"action": "status", "status": "stopped", "reason": ""})
+    assert "Give the reason the course is stopped." in response.content.decode()
+    course.refresh_from_db()
+    assert course.status == "planned"
+    client.post(url, {"action": "status", "status": "stopped", "reason": "No response after 6 infusions"})
+    course.refresh_from_db()
+    assert course.status == "stopped" and course.stop_reason == "No response after 6 infusions"
+
+
+def test_adverse_event_with_a_prn_medicine_needs_its_dose(
+    clinic: Any, as_persona: Any, session: InfusionSession
+) -> None:
+    from ketaflow.treatment.models import AdverseEvent, PrnMedicine
+
+    ondansetron = PrnMedicine.objects.get(name="Ondansetron")
+    data = {"kind": "nausea", "severity": "mild", "prn_medicine": ondansetron.pk, "prn_dose": ""}
+    response = _post(as_persona("nina"), session, "adverse", data)
+    assert "Give the dose of the PRN medicine." in response.content.decode()
+    assert not AdverseEvent.objects.exists()
+    _post(as_persona("nina"), session, "adverse", {**data, "prn_dose": "4 mg IV", "outcome": "settled"})
+    assert AdverseEvent.objects.get().prn_medicine == ondansetron
