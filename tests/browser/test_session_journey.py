@@ -223,6 +223,7 @@ def test_series_booking_to_discharge_and_pdf(clinic: Any, page: Any, chromium: A
     # The day board at Des Moines shows the discharged patient; the PDF renders.
     _go(prescriber, "treatment:board")
     expect(prescriber.get_by_text(patient.full_name).first).to_be_visible()
+    assert axe_violations(prescriber) == []
     _shot(prescriber, "7-board")
     response = nurse.request.get(
         base + reverse("treatment:session_pdf", kwargs={"session_uuid": session.uuid})
