@@ -163,8 +163,6 @@ def map_vitals(p: Patient) -> list[dict[str, Any]]:
         out.append(_vital(p, m, codes.BODY_WEIGHT, m.weight_kg, "kg", "weight"))
         if m.height_cm is not None:
             out.append(_vital(p, m, codes.BODY_HEIGHT, m.height_cm, "cm", "height"))
-    # Extension point: infusion monitoring vitals (BP 8480-6/8462-4, HR 8867-4, SpO2 2708-6 + 59408-5,
-    # RR 9279-1) come from the treatment app's flowsheet once it has models.
     return out
 
 
@@ -283,14 +281,190 @@ def map_consents(p: Patient) -> list[dict[str, Any]]:
     return out
 
 
-def map_treatment(p: Patient) -> list[dict[str, Any]]:
-    """Extension point: CarePlan (treatment courses) and MedicationAdministration (infusions, ketamine
-    RxNorm 6130, dosage.dose mg and dosage.rateQuantity mg/h) once the treatment app has models."""
+COURSE_STATUS = {
+    "planned": "draft",
+    "induction": "active",
+    "maintenance": "active",
+    "paused": "on-hold",
+    "completed": "completed",
+    "stopped": "revoked",
+}
+SESSION_STATUS = {
+    "infusing": "in-progress",
+    "paused": "on-hold",
+    "recovering": "completed",
+    "ready": "completed",
+    "discharged": "completed",
+}
+VITALS = (
+    # field, LOINC code, display, UCUM unit
+    ("hr_per_min", "8867-4", "Heart rate", "/min"),
+    ("rr_per_min", "9279-1", "Respiratory rate", "/min"),
+    ("temperature_c", "8310-5", "Body temperature", "Cel"),
+    ("pain_nrs", "72514-3", "Pain severity - 0-10 verbal numeric rating [Score] - Reported", "{score}"),
+)
+
+
+def _quantity(value: float, unit: str) -> dict[str, Any]:
+    return {"value": value, "unit": unit, "system": codes.UCUM, "code": unit}
+
+
+def _session_vitals(p: Patient, session: Any) -> list[dict[str, Any]]:
+    out = []
+    for v in session.vitals.current().order_by("taken_at", "id"):
+        base = {
+            "resourceType": "Observation",
+            "status": "final",
+            "category": [{"coding": [{"system": codes.OBSERVATION_CATEGORY, "code": "vital-signs"}]}],
+            "subject": ref("Patient", p.uuid),
+            "effectiveDateTime": _iso(v.taken_at),
+            "partOf": [ref("MedicationAdministration", session.uuid)],
+        }
+        if v.sbp_mmhg is not None and v.dbp_mmhg is not None:
+            out.append(
+                {
+                    **base,
+                    "id": f"{v.uuid}-bp",
+                    "code": {
+                        "coding": [
+                            {"system": codes.LOINC, "code": "85354-9", "display": "Blood pressure panel"}
+                        ]
+                    },
+                    "component": [
+                        {
+                            "code": {"coding": [{"system": codes.LOINC, "code": "8480-6"}]},
+                            "valueQuantity": _quantity(v.sbp_mmhg, "mm[Hg]"),
+                        },
+                        {
+                            "code": {"coding": [{"system": codes.LOINC, "code": "8462-4"}]},
+                            "valueQuantity": _quantity(v.dbp_mmhg, "mm[Hg]"),
+                        },
+                    ],
+                }
+            )
+        if v.spo2_pct is not None:
+            out.append(
+                {
+                    **base,
+                    "id": f"{v.uuid}-spo2",
+                    "code": {
+                        "coding": [
+                            {
+                                "system": codes.LOINC,
+                                "code": "2708-6",
+                                "display": "Oxygen saturation in Arterial blood",
+                            },
+                            {
+                                "system": codes.LOINC,
+                                "code": "59408-5",
+                                "display": "Oxygen saturation by Pulse oximetry",
+                            },
+                        ]
+                    },
+                    "valueQuantity": _quantity(v.spo2_pct, "%"),
+                }
+            )
+        for field, code, display, unit in VITALS:
+            value = getattr(v, field, None)
+            if value is not None:
+                out.append(
+                    {
+                        **base,
+                        "id": f"{v.uuid}-{field.split('_')[0]}",
+                        "code": {"coding": [{"system": codes.LOINC, "code": code, "display": display}]},
+                        "valueQuantity": _quantity(float(value), unit),
+                    }
+                )
+        for field, label in (("moaas", "MOAA/S"), ("cadss", "CADSS")):  # no verified LOINC code: text only
+            value = getattr(v, field, None)
+            if value is not None:
+                out.append(
+                    {
+                        **base,
+                        "id": f"{v.uuid}-{field}",
+                        "category": [{"coding": [{"system": codes.OBSERVATION_CATEGORY, "code": "survey"}]}],
+                        "code": {"text": label},
+                        "valueInteger": int(value),
+                    }
+                )
+    return out
+
+
+def map_treatment(p: Patient, *, as_of: dt.datetime | None = None) -> list[dict[str, Any]]:
+    """Courses → CarePlan; started sessions → MedicationAdministration (ketamine RxNorm 6130, dose in mg
+    delivered so far, last rate in mg/h, route IV, lot) with their monitoring vitals as Observations."""
     try:
-        from ketaflow.treatment import models as treatment_models  # noqa: F401
-    except ImportError:
+        from ketaflow.treatment.models import Course, InfusionSession
+        from ketaflow.treatment.services import delivered_mg
+    except ImportError:  # the treatment app is optional
         return []
-    return []
+    from django.utils import timezone
+
+    as_of = as_of or timezone.now()
+    out: list[dict[str, Any]] = []
+    for course in Course.objects.current().filter(patient=p).select_related("protocol"):
+        out.append(
+            {
+                "resourceType": "CarePlan",
+                "id": str(course.uuid),
+                "status": COURSE_STATUS.get(course.status, "unknown"),
+                "intent": "plan",
+                "title": course.protocol.name,
+                "description": f"{course.get_pathway_display()}: {course.planned_sessions} sessions planned",
+                "subject": ref("Patient", p.uuid),
+                "created": _iso(course.created_at),
+            }
+        )
+    sessions = InfusionSession.objects.current().filter(patient=p, started_at__isnull=False)
+    for session in sessions.select_related("course__protocol").order_by("started_at"):
+        status = SESSION_STATUS.get(session.status)
+        if status is None:
+            continue
+        esketamine = session.course.pathway == "esketamine_nasal"
+        events = list(session.events.current().order_by("at", "id"))
+        lot = next((e.lot for e in events if e.lot), "") or session.esketamine_lot
+        rate = next((e.rate_mg_per_h for e in reversed(events) if e.rate_mg_per_h is not None), None)
+        period: dict[str, str] = {"start": _iso(session.started_at)}
+        if session.stopped_at:
+            period["end"] = _iso(session.stopped_at)
+        dosage: dict[str, Any] = {
+            "route": {"text": "Nasal" if esketamine else "Intravenous"},
+            "text": session.course.protocol.name,
+        }
+        if not esketamine:
+            dose = delivered_mg(session, as_of=session.stopped_at or as_of)
+            dosage["dose"] = _quantity(round(dose, 3), "mg")
+            if rate is not None:
+                dosage["rateQuantity"] = _quantity(rate, "mg/h")
+        medication = (
+            {"text": "esketamine nasal spray"}
+            if esketamine
+            else {
+                "coding": [
+                    {
+                        "system": codes.RXNORM,
+                        "code": codes.KETAMINE_RXCUI[0],
+                        "display": codes.KETAMINE_RXCUI[1],
+                    }
+                ],
+                "text": "ketamine",
+            }
+        )
+        out.append(
+            {
+                "resourceType": "MedicationAdministration",
+                "id": str(session.uuid),
+                "status": status,
+                "medicationCodeableConcept": medication,
+                "subject": ref("Patient", p.uuid),
+                "effectivePeriod": period,
+                "supportingInformation": [ref("CarePlan", session.course.uuid)],
+                **({"note": [{"text": f"lot {lot}"}]} if lot else {}),
+                "dosage": dosage,
+            }
+        )
+        out.extend(_session_vitals(p, session))
+    return out
 
 
 EXPORTERS: list[Callable[[Patient], list[dict[str, Any]]]] = [

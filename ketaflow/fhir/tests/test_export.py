@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import pytest
 from django.test import Client
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement
@@ -169,3 +170,43 @@ def test_consents_are_exported_with_their_status_and_time(clinic: Any) -> None:
     SignedConsent.objects.filter(pk=consent.pk).update(countersigned_at=timezone.now())
     bundle = Bundle.model_validate(_everything(client, patient).json())
     assert next(e.resource for e in bundle.entry if e.resource.id == str(consent.uuid)).status == "active"
+
+
+def test_infusion_sessions_round_trip_doses_times_and_vitals(clinic: Any) -> None:
+    demo = pytest.importorskip("ketaflow.treatment.demo")
+    from django.utils import timezone
+
+    from ketaflow.treatment.models import Course, InfusionSession, VitalsReading
+    from ketaflow.treatment.services import delivered_mg
+
+    demo.load_demo_treatment()
+    session = InfusionSession.objects.filter(started_at__isnull=False).first()
+    if session is None:
+        pytest.skip("the treatment demo has no started session")
+    client = login(Client(), clinic.user("mia"))
+    before = timezone.now()
+    bundle = Bundle.model_validate(_everything(client, session.patient).json())
+    after = timezone.now()
+    by_id = {entry.resource.id: entry.resource for entry in bundle.entry}
+
+    given = by_id[str(session.uuid)]
+    assert given.get_resource_type() == "MedicationAdministration"
+    assert given.medicationCodeableConcept.coding[0].code == "6130"
+    assert abs(given.effectivePeriod.start - session.started_at) < dt.timedelta(milliseconds=1)
+    dose = float(given.dosage.dose.value)
+    low = delivered_mg(session, as_of=session.stopped_at or before)
+    high = delivered_mg(session, as_of=session.stopped_at or after)
+    assert round(low, 3) - 0.001 <= dose <= round(high, 3) + 0.001
+    assert dose > 0
+    for course in Course.objects.filter(patient=session.patient):
+        assert by_id[str(course.uuid)].get_resource_type() == "CarePlan"
+    for reading in VitalsReading.objects.filter(session=session):
+        if reading.sbp_mmhg is not None and reading.dbp_mmhg is not None:
+            bp = by_id[f"{reading.uuid}-bp"]
+            assert [float(c.valueQuantity.value) for c in bp.component] == [
+                reading.sbp_mmhg,
+                reading.dbp_mmhg,
+            ]
+            assert abs(bp.effectiveDateTime - reading.taken_at) < dt.timedelta(milliseconds=1)
+        if reading.hr_per_min is not None:
+            assert float(by_id[f"{reading.uuid}-hr"].valueQuantity.value) == reading.hr_per_min
