@@ -112,3 +112,32 @@ def test_adverse_event_with_a_prn_medicine_needs_its_dose(
     assert not AdverseEvent.objects.exists()
     _post(as_persona("nina"), session, "adverse", {**data, "prn_dose": "4 mg IV", "outcome": "settled"})
     assert AdverseEvent.objects.get().prn_medicine == ondansetron
+
+
+def test_session_page_queries_do_not_grow_with_the_flowsheet(
+    clinic: Any, as_persona: Any, session: InfusionSession
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = as_persona("nina")
+    url = reverse("treatment:session", kwargs={"session_uuid": session.uuid})
+    client.get(url)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as context:
+            assert client.get(url).status_code == 200
+        return len(context.captured_queries)
+
+    few = count()
+    for minutes in range(0, 60, 5):
+        VitalsReading.objects.create(
+            session=session,
+            taken_at=session.started_at + dt.timedelta(minutes=minutes),
+            sbp_mmhg=120 + minutes,
+            dbp_mmhg=80,
+            hr_per_min=70,
+            spo2_pct=98,
+            recorded_by=clinic.user("nina"),
+        )
+    assert count() == few
