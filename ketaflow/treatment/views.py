@@ -298,6 +298,8 @@ def _session_context(
         )
     discharge = services.discharge_decision(session) if session.status in ("recovering", "ready") else None
     bound = bound or {}
+    checks = list(order.double_checks.all()) if order else []
+    is_esk = protocol.kind == Protocol.Kind.ESKETAMINE
     escort_initial = _checklist_initial(session, checklist, tz)
     escort_initial |= {
         "escort_name": session.escort_name or session.patient.escort_name,
@@ -315,7 +317,15 @@ def _session_context(
         "protocol": protocol,
         "patient": session.patient,
         "order": order,
-        "checks": list(order.double_checks.all()) if order else [],
+        "checks": checks,
+        "order_checked": any(c.matches for c in checks),
+        # The second clinician re-enters weight and vial without seeing them (independent double check)
+        "blind": bool(
+            order
+            and not is_esk
+            and not any(c.matches for c in checks)
+            and order.signed_by_id != request.user.pk
+        ),
         "checklist": checklist,
         "events": events,
         "vitals": vitals,
