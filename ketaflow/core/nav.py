@@ -20,6 +20,7 @@ class NavItem:
 
 NAV = [
     NavItem("Today", "core:dashboard", Perm.VIEW_DASHBOARD, "dashboard"),
+    NavItem("Day board", "treatment:board", Perm.VIEW_SCHEDULE, "treatment"),
     NavItem("Schedule", "scheduling:calendar", Perm.VIEW_SCHEDULE, "scheduling"),
     NavItem("Inbox", "scheduling:inbox", Perm.MANAGE_SCHEDULE, "inbox"),
     NavItem("Patients", "patients:list", Perm.VIEW_PATIENT, "patients"),

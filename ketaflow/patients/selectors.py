@@ -142,6 +142,7 @@ class Chart:
     intake: dict[str, Any] = field(default_factory=dict)
     course_status: str | None = None
     next_appointment: Any = None
+    courses: list[Any] = field(default_factory=list)
 
 
 def chart_load(*, user: Any, patient: Patient) -> Chart:
@@ -170,6 +171,7 @@ def chart_load(*, user: Any, patient: Patient) -> Chart:
         intake = {"templates": current_templates()}
     documents = list(PatientDocument.objects.current().filter(patient=patient))
     next_appointment = next_appointment_for(patient)
+    courses = courses_for(patient)
     flags = screening.interaction_flags(domain_medications(medications))
     return Chart(
         patient=patient,
@@ -183,9 +185,21 @@ def chart_load(*, user: Any, patient: Patient) -> Chart:
         documents=documents,
         clinical=clinical,
         intake=intake,
-        # Treatment courses belong to the treatment app, which has no models yet: shown as "none".
-        course_status=None,
+        course_status=f"{courses[0].get_status_display()} · {courses[0].protocol.name}" if courses else None,
+        courses=courses,
         next_appointment=next_appointment,
+    )
+
+
+def courses_for(patient: Patient) -> list[Any]:
+    """The patient's treatment courses (treatment app), newest first."""
+    from ketaflow.treatment.models import Course
+
+    return list(
+        Course.objects.current()
+        .filter(patient=patient)
+        .select_related("protocol")
+        .order_by("-created_at")[:10]
     )
 
 

@@ -77,15 +77,16 @@ def test_chart_query_count_is_pinned_and_constant_when_rows_grow(
     nina.get(url)  # the first staff request of a minute also writes the session's last-seen time
     for rows in (1, 4):
         _grow(patient, clinic, rows)
-        # Expect 19 queries:
+        # Expect 20 queries:
         #  1 session, 2 user, 3 TOTP device (django-otp),
         #  4 patient (+ preferred location), 5 the user's location ids, 6 the user's locations (switcher),
         #  7 INSERT audit line (chart read),
         #  8 measurements, 9 allergies, 10 medications, 11 diagnoses,
         #  12 newest intake, 13 questionnaire responses, 14 candidacy reviews (+ decided_by),
         #  15 signed consents (+ template, counter-signer), 16 REMS enrolments, 17 current consent templates,
-        #  18 documents, 19 next booked appointment (+ consultation type, location).
-        with django_assert_num_queries(19):
+        #  18 documents, 19 next booked appointment (+ consultation type, location),
+        #  20 treatment courses (+ protocol).
+        with django_assert_num_queries(20):
             response = nina.get(url)
         assert response.status_code == 200
 
