@@ -61,6 +61,9 @@ def _slot(clinic: Any) -> Any:
         location_ids=[clinic.wdm.pk],
         provider_ids=[clinic.user("paul").pk],
         waive_min_notice=True,
+        # Bypass the per-process busy-interval cache: it is keyed by a schedule version that a rolled-back
+        # test transaction resets, so on PostgreSQL it can serve another test's intervals.
+        fresh=True,
     )
     return slots[next(_counter) % len(slots)] if slots else None
 
