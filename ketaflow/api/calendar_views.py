@@ -74,8 +74,37 @@ def feed_calendar(user: Any, *, now: dt.datetime | None = None) -> bytes:
             appointment.location.name if appointment.consultation_type.needs_room else "Video consultation",
         )
         cal.add_component(event)
-    # Extension point: infusion sessions (treatment app) become "Infusion" events with the chair's location.
+    for session in _infusion_sessions(user, now):
+        event = Event()
+        event.add("uid", f"{session.uuid}@ketaflow")
+        event.add("summary", "Infusion")
+        event.add("dtstart", session.starts_at)
+        event.add("dtend", session.ends_at)
+        event.add("dtstamp", session.updated_at)
+        event.add("location", session.location.name)
+        cal.add_component(event)
     return cal.to_ical()
+
+
+def _infusion_sessions(user: Any, now: dt.datetime) -> list[Any]:
+    """Infusion sessions the clinician runs (nurse) or supervises (prescriber), when the treatment app exists."""
+    try:
+        from ketaflow.treatment.models import InfusionSession
+    except ImportError:
+        return []
+    from django.db.models import Q
+
+    return list(
+        InfusionSession.objects.current()
+        .filter(Q(nurse=user) | Q(prescriber=user))
+        .exclude(status__in=["cancelled", "missed"])
+        .filter(
+            starts_at__gte=now - dt.timedelta(days=FEED_PAST_DAYS),
+            starts_at__lt=now + dt.timedelta(days=FEED_FUTURE_DAYS),
+        )
+        .select_related("location")
+        .order_by("starts_at")
+    )
 
 
 @require_GET

@@ -286,3 +286,23 @@ def test_calendar_feed_has_no_patient_detail_and_rotation_kills_the_old_link(cli
     new = calendar_feed_rotate(user=clinic.user("paul"))
     assert Client().get(f"/calendar/feed/{raw}.ics").status_code == 404
     assert Client().get(f"/calendar/feed/{new}.ics").status_code == 200
+
+
+def test_calendar_feed_shows_infusions_without_patient_detail(clinic: Any) -> None:
+    demo = pytest.importorskip("ketaflow.treatment.demo")
+    from ketaflow.api.tokens import calendar_feed_rotate
+    from ketaflow.patients.demo import load_demo_chart_data
+    from ketaflow.treatment.models import InfusionSession
+
+    load_demo_chart_data()
+    demo.load_demo_treatment()
+    session = InfusionSession.objects.filter(nurse=clinic.user("nina")).first()
+    if session is None:
+        pytest.skip("the treatment demo has no session for nina")
+    body = (
+        Client().get(f"/calendar/feed/{calendar_feed_rotate(user=clinic.user('nina'))}.ics").content.decode()
+    )
+    assert "SUMMARY:Infusion" in body
+    assert f"LOCATION:{session.location.name}" in body
+    for value in (session.patient.first_name, session.patient.last_name, session.patient.chart_number):
+        assert value not in body
