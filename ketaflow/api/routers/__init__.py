@@ -7,6 +7,11 @@ from ninja import Router
 
 from ketaflow.api.routers import audit, clinic, ledger, me, patients, schedule
 
+try:  # the treatment app is being built; its routes appear when its models exist
+    from ketaflow.api.routers import treatment
+except ImportError:  # pragma: no cover
+    treatment = None  # type: ignore[assignment]
+
 ROUTERS: list[tuple[str, Router]] = [
     ("/me", me.router),
     ("/", clinic.router),
@@ -15,3 +20,5 @@ ROUTERS: list[tuple[str, Router]] = [
     ("/audit-events", audit.router),
     ("/ledger", ledger.router),
 ]
+if treatment is not None:
+    ROUTERS.append(("/patients", treatment.router))

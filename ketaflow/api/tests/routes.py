@@ -296,6 +296,8 @@ ROUTES: list[Route] = [
     _chart("allergies"),
     _chart("questionnaires"),
     _chart("consents"),
+    _chart("courses"),
+    _chart("sessions"),
     Route("get", "/api/v1/audit-events", "read:audit", AUDIT, _get(lambda c: "/api/v1/audit-events")),
     Route(
         "get",

@@ -247,3 +247,21 @@ def test_manager_creates_a_token_in_the_admin_and_sees_it_once(clinic: Any) -> N
     assert "no-store" in response["Cache-Control"]
     assert Client().get("/api/v1/locations", **_auth(raw)).status_code == 200
     assert token.created_by == clinic.user("mia")
+
+
+def test_sessions_report_the_dose_delivered(clinic: Any, make_token: Any) -> None:
+    demo = pytest.importorskip("ketaflow.treatment.demo")
+    from ketaflow.patients.demo import load_demo_chart_data
+    from ketaflow.treatment.models import InfusionSession
+    from ketaflow.treatment.services import delivered_mg
+
+    load_demo_chart_data()
+    demo.load_demo_treatment()
+    session = InfusionSession.objects.filter(started_at__isnull=False).first()
+    if session is None:
+        pytest.skip("no started session in the treatment demo")
+    response = Client().get(f"/api/v1/patients/{session.patient.uuid}/sessions", **_auth(make_token("mia")))
+    assert response.status_code == 200
+    row = next(r for r in response.json() if r["uuid"] == str(session.uuid))
+    assert row["delivered_mg"] == pytest.approx(delivered_mg(session), abs=0.5)
+    assert row["delivered_mg"] > 0
