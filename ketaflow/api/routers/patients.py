@@ -282,3 +282,54 @@ def list_consents(request: HttpRequest, patient_uuid: uuid.UUID) -> list[dict[st
         }
         for c in SignedConsent.objects.current().filter(patient=p).select_related("template")
     ]
+
+
+class DocumentOut(Schema):
+    uuid: uuid.UUID
+    kind: str
+    title: str
+    content_type: str
+    size_bytes: int
+    sha256: str
+    created_at: dt.datetime
+
+
+class CandidacyReviewOut(Schema):
+    uuid: uuid.UUID
+    pathway: str
+    decision: str
+    protocol_name: str
+    reason: str
+    decided_by: str
+    decided_at: dt.datetime
+    engine_version: str
+
+
+@router.get("/{patient_uuid}/documents", response=list[DocumentOut], summary="Documents on file (metadata)")
+def list_documents(request: HttpRequest, patient_uuid: uuid.UUID) -> list[Any]:
+    from ketaflow.patients.models import PatientDocument
+
+    p = _chart_patient(request, patient_uuid, "document list", Perm.VIEW_PATIENT)
+    return list(PatientDocument.objects.current().filter(patient=p))
+
+
+@router.get(
+    "/{patient_uuid}/candidacy-reviews", response=list[CandidacyReviewOut], summary="Candidacy decisions"
+)
+def list_candidacy_reviews(request: HttpRequest, patient_uuid: uuid.UUID) -> list[dict[str, Any]]:
+    from ketaflow.intake.models import CandidacyReview
+
+    p = _chart_patient(request, patient_uuid, "candidacy reviews")
+    return [
+        {
+            "uuid": r.uuid,
+            "pathway": r.pathway,
+            "decision": r.decision,
+            "protocol_name": r.protocol_name,
+            "reason": r.reason,
+            "decided_by": r.decided_by.display_name,
+            "decided_at": r.decided_at,
+            "engine_version": r.engine_version,
+        }
+        for r in CandidacyReview.objects.current().filter(patient=p).select_related("decided_by")
+    ]

@@ -189,12 +189,12 @@ def _existing_appointment(clinic: Any) -> Any:
     return found
 
 
-def _chart(suffix: str) -> Route:
+def _chart(suffix: str, allowed: set[str | None] = CLINICAL) -> Route:
     return Route(
         "get",
         f"/api/v1/patients/{{patient_uuid}}/{suffix}",
         "read:clinical",
-        CLINICAL,
+        allowed,
         _get(lambda c: f"/api/v1/patients/{_wdm_patient(c).uuid}/{suffix}"),
         not_found=NOT_AT_WDM,
     )
@@ -297,6 +297,8 @@ ROUTES: list[Route] = [
     _chart("questionnaires"),
     _chart("consents"),
     _chart("courses"),
+    _chart("documents", PATIENT),
+    _chart("candidacy-reviews"),
     _chart("sessions"),
     Route("get", "/api/v1/audit-events", "read:audit", AUDIT, _get(lambda c: "/api/v1/audit-events")),
     Route(
