@@ -109,7 +109,9 @@ class KetaflowAPI(NinjaAPI):
         problem = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
         for methods in schema["paths"].values():
             for method, operation in methods.items():
-                responses = operation.setdefault("responses", {})
+                # ninja keys responses by int; JSON needs one string key per status (no duplicates).
+                responses = {str(code): value for code, value in operation.get("responses", {}).items()}
+                operation["responses"] = responses
                 codes = COMMON_ERRORS + (WRITE_ERRORS if method in ("post", "patch", "put", "delete") else ())
                 for code in codes:
                     responses.setdefault(str(code), {"description": "Problem"})

@@ -265,3 +265,18 @@ def test_sessions_report_the_dose_delivered(clinic: Any, make_token: Any) -> Non
     row = next(r for r in response.json() if r["uuid"] == str(session.uuid))
     assert row["delivered_mg"] == pytest.approx(delivered_mg(session), abs=0.5)
     assert row["delivered_mg"] > 0
+
+
+def test_openapi_document_has_no_duplicate_keys(client: Client) -> None:
+    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        keys = [key for key, _value in pairs]
+        assert len(keys) == len(set(keys)), keys
+        return dict(pairs)
+
+    document = json.loads(client.get("/api/v1/openapi.json").content, object_pairs_hook=no_duplicates)
+    assert document["openapi"].startswith("3.")
+    for methods in document["paths"].values():
+        for operation in methods.values():
+            for code, response in operation["responses"].items():
+                if int(code) >= 400:
+                    assert list(response["content"]) == ["application/problem+json"]
