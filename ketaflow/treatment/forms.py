@@ -177,3 +177,31 @@ class CancelForm(forms.Form):
 
 class MoveForm(forms.Form):
     chair = forms.UUIDField()
+
+
+class ProposalForm(forms.Form):
+    """What the prescriber aims for; defaults are assumptions to adjust (docs/pk.md)."""
+
+    cadss_low = forms.FloatField(label="Peak CADSS-6 at least", initial=2, min_value=0, max_value=92)
+    cadss_high = forms.FloatField(label="Peak CADSS-6 at most", initial=8, min_value=0, max_value=92)
+    max_sbp_rise_mmhg = forms.FloatField(
+        label="Systolic rise below (mmHg)", initial=30, min_value=1, max_value=100
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        low, high = data.get("cadss_low"), data.get("cadss_high")
+        if low is not None and high is not None and high <= low:
+            self.add_error("cadss_high", "The upper end must be above the lower end.")
+        return data
+
+
+class ProposalDecisionForm(forms.Form):
+    proposal = forms.UUIDField(widget=forms.HiddenInput)
+    decision = forms.ChoiceField(
+        label="Decision",
+        choices=[("accepted", "Accept"), ("edited", "Accept with another dose"), ("declined", "Decline")],
+        widget=forms.RadioSelect,
+    )
+    mg_per_kg = forms.FloatField(label="Dose chosen (mg/kg)", required=False, min_value=0.01, max_value=5)
+    reason = forms.CharField(label="Reason (needed to change or decline)", required=False, max_length=300)

@@ -387,3 +387,36 @@ class RecoveryScore(ClinicalRecord):
 
     class Meta:
         ordering = ["scored_at", "id"]
+
+
+class DoseProposal(TrackedModel):
+    """The PK/PD engine's suggestion for a session's dose, with its inputs and engine version.
+
+    It is never applied by itself: a prescriber accepts it, accepts a different dose with a reason, or
+    declines it, and the dose order is still written and double-checked as usual.
+    """
+
+    class Decision(models.TextChoices):
+        PENDING = "pending", "Awaiting the prescriber"
+        ACCEPTED = "accepted", "Accepted"
+        EDITED = "edited", "Accepted with a different dose"
+        DECLINED = "declined", "Declined"
+
+    session = models.ForeignKey(InfusionSession, on_delete=models.PROTECT, related_name="dose_proposals")
+    inputs = models.JSONField()
+    result = models.JSONField()
+    engine_version = models.CharField(max_length=20)
+    proposed_mg_per_kg = models.FloatField()
+    decision = models.CharField(max_length=10, choices=Decision.choices, default=Decision.PENDING)
+    decided_mg_per_kg = models.FloatField(null=True, blank=True)
+    decision_reason = models.CharField(max_length=300, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.proposed_mg_per_kg:.2f} mg/kg ({self.get_decision_display()})"

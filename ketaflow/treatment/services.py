@@ -577,9 +577,16 @@ def _update_forecast(session: InfusionSession, now: dt.datetime) -> None:
             )
     if not infusions:
         return
+    from ketaflow.treatment.individualisation import patient_posterior
+
     covariates = pk.Covariates(weight_kg=session.weight_kg)
+    # Calibrated by the patient's own earlier sessions when there are any (population prior otherwise).
+    posterior, _n = patient_posterior(session.patient, before=session)
     forecast = pk.forecast_recovery(
-        pk.get_model(pk.DEFAULT_MODEL_ID), covariates, pk.Schedule(infusions=tuple(infusions))
+        pk.get_model(pk.DEFAULT_MODEL_ID),
+        covariates,
+        pk.Schedule(infusions=tuple(infusions)),
+        posterior=posterior,
     )
     session.forecast = {
         "time_zero": zero.isoformat(),
@@ -898,3 +905,148 @@ def rems_pmf_mark_submitted(
     session.save(update_fields=["rems_pmf_submitted_on", "updated_at"])
     _audit(Action.UPDATE, submitted_by, session, session, "REMS PMF submitted")
     return session
+
+
+PROPOSAL_IV_ONLY = "Dose proposals are for IV fixed-dose protocols."
+PROPOSAL_NEEDS_WEIGHT = "Record today's weight (checklist) before asking for a dose proposal."
+PROPOSAL_DECIDED = "This proposal has already been decided."
+EDIT_NEEDS_DOSE = "Give the dose you chose and the reason for the change."
+DECLINE_NEEDS_REASON = "Give the reason for declining."
+
+
+def dose_proposal_create(
+    *,
+    session: InfusionSession,
+    requested_by: Any,
+    cadss_low: float,
+    cadss_high: float,
+    max_sbp_rise_mmhg: float,
+) -> Any:
+    """Ask the PK/PD engine for this session's dose, individualised from the patient's earlier sessions.
+
+    The proposal is stored with its inputs and engine version; it changes nothing until a prescriber decides.
+    """
+    from ketaflow.domain import pk
+    from ketaflow.treatment.individualisation import patient_posterior
+    from ketaflow.treatment.models import DoseProposal, Protocol
+
+    _check(requested_by, session, Perm.PRESCRIBE)
+    protocol = session.course.protocol
+    if protocol.kind != Protocol.Kind.IV_DOSE:
+        raise TreatmentError(PROPOSAL_IV_ONLY)
+    if not session.weight_kg:
+        raise TreatmentError(PROPOSAL_NEEDS_WEIGHT)
+    if not 0 <= cadss_low < cadss_high or max_sbp_rise_mmhg <= 0:
+        raise TreatmentError(
+            "The CADSS range must go from low to high and the blood-pressure limit must be positive."
+        )
+    posterior, n_sessions = patient_posterior(session.patient, before=session)
+    target = pk.DoseTarget(
+        peak_cadss_low=cadss_low, peak_cadss_high=cadss_high, max_sbp_rise_mmhg=max_sbp_rise_mmhg
+    )
+    limits = pk.ProtocolLimits(
+        min_mg_per_kg=protocol.min_mg_per_kg or 0.1,
+        max_mg_per_kg=protocol.max_mg_per_kg or 1.0,
+        max_total_mg=protocol.max_dose_mg or 1e9,
+        duration_min=float(protocol.infusion_minutes),
+    )
+    proposal = pk.propose_dose(
+        pk.get_model(pk.DEFAULT_MODEL_ID),
+        pk.Covariates(weight_kg=session.weight_kg),
+        target,
+        limits,
+        posterior=posterior,
+        engine_version=pk.ENGINE_VERSION,
+    )
+    result = {
+        "mg_per_kg": proposal.mg_per_kg,
+        "total_mg": proposal.total_mg,
+        "rate_mg_per_min": proposal.rate_mg_per_min,
+        "duration_min": proposal.duration_min,
+        "predicted_peak_cadss": list(proposal.predicted_peak_cadss),
+        "predicted_peak_sbp_rise_mmhg": list(proposal.predicted_peak_sbp_rise_mmhg),
+        "recovery_after_stop_min": [
+            proposal.recovery.ready_after_stop_min,
+            proposal.recovery.low_after_stop_min,
+            proposal.recovery.high_after_stop_min,
+        ],
+        "target_met": proposal.target_met,
+        "reasons": list(proposal.reasons),
+        "basis": posterior.basis if posterior is not None else "population prior",
+        "posterior": posterior.as_dict() if posterior is not None else None,
+    }
+    inputs = {
+        "weight_kg": session.weight_kg,
+        "target": {"cadss_low": cadss_low, "cadss_high": cadss_high, "max_sbp_rise_mmhg": max_sbp_rise_mmhg},
+        "limits": {
+            "min_mg_per_kg": limits.min_mg_per_kg,
+            "max_mg_per_kg": limits.max_mg_per_kg,
+            "max_total_mg": limits.max_total_mg,
+            "duration_min": limits.duration_min,
+        },
+        "model": pk.DEFAULT_MODEL_ID,
+        "earlier_sessions": n_sessions,
+        "engine_inputs": {
+            k: v for k, v in proposal.inputs.items() if isinstance(v, str | int | float | bool)
+        },
+    }
+    with transaction.atomic():
+        row = DoseProposal.objects.create(
+            session=session,
+            inputs=inputs,
+            result=result,
+            engine_version=pk.ENGINE_VERSION,
+            proposed_mg_per_kg=proposal.mg_per_kg,
+            created_by=requested_by,
+        )
+        _audit(Action.CREATE, requested_by, row, session, f"dose proposal {proposal.mg_per_kg:.2f} mg/kg")
+    return row
+
+
+def dose_proposal_decide(
+    *, proposal: Any, decided_by: Any, decision: str, mg_per_kg: float | None = None, reason: str = ""
+) -> Any:
+    """A prescriber accepts, accepts with another dose (reason required) or declines (reason required)."""
+    from ketaflow.treatment.models import DoseProposal
+
+    session = proposal.session
+    _check(decided_by, session, Perm.PRESCRIBE)
+    reason = reason.strip()
+    if decision == DoseProposal.Decision.EDITED and (mg_per_kg is None or not reason):
+        raise TreatmentError(EDIT_NEEDS_DOSE)
+    if decision == DoseProposal.Decision.DECLINED and not reason:
+        raise TreatmentError(DECLINE_NEEDS_REASON)
+    if decision not in {
+        DoseProposal.Decision.ACCEPTED,
+        DoseProposal.Decision.EDITED,
+        DoseProposal.Decision.DECLINED,
+    }:
+        raise TreatmentError("Choose accept, accept with another dose, or decline.")
+    protocol = session.course.protocol
+    if mg_per_kg is not None and not (protocol.min_mg_per_kg or 0) <= mg_per_kg <= (
+        protocol.max_mg_per_kg or 10
+    ):
+        raise TreatmentError(
+            f"The dose must be within the protocol's {protocol.min_mg_per_kg}-{protocol.max_mg_per_kg} mg/kg."
+        )
+    with transaction.atomic():
+        locked = DoseProposal.objects.select_for_update().get(pk=proposal.pk)
+        if locked.decision != DoseProposal.Decision.PENDING:
+            raise TreatmentError(PROPOSAL_DECIDED)
+        locked.decision = decision
+        locked.decided_mg_per_kg = (
+            locked.proposed_mg_per_kg if decision == DoseProposal.Decision.ACCEPTED else mg_per_kg
+        )
+        locked.decision_reason = reason
+        locked.decided_by = decided_by
+        locked.decided_at = timezone.now()
+        locked.updated_by = decided_by
+        locked.save()
+        _audit(
+            Action.OVERRIDE if decision == DoseProposal.Decision.EDITED else Action.UPDATE,
+            decided_by,
+            locked,
+            session,
+            f"dose proposal {decision}: {locked.decided_mg_per_kg or '-'} mg/kg {reason}"[:400],
+        )
+    return locked

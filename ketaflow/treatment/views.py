@@ -20,7 +20,14 @@ from ketaflow.core.permissions import ensure_location, staff_required
 from ketaflow.domain import monitoring
 from ketaflow.patients.models import Patient
 from ketaflow.treatment import booking, forms, selectors, services
-from ketaflow.treatment.models import AdministrationEvent, Course, InfusionSession, Protocol, SessionAlert
+from ketaflow.treatment.models import (
+    AdministrationEvent,
+    Course,
+    DoseProposal,
+    InfusionSession,
+    Protocol,
+    SessionAlert,
+)
 
 
 def _location(request: HttpRequest) -> Location:
@@ -305,6 +312,14 @@ def _session_context(
         "escort_name": session.escort_name or session.patient.escort_name,
         "escort_phone": session.escort_phone or session.patient.escort_phone,
     }
+    proposal = (
+        next(iter(session.dose_proposals.all()), None) if protocol.kind == Protocol.Kind.IV_DOSE else None
+    )
+    decided_dose = (
+        proposal.decided_mg_per_kg
+        if proposal is not None and proposal.decision in ("accepted", "edited")
+        else protocol.mg_per_kg
+    )
     pmf = None
     if protocol.kind == Protocol.Kind.ESKETAMINE:
         pmf = monitoring.rems_pmf_status(
@@ -344,13 +359,17 @@ def _session_context(
         "order_form": bound.get("order")
         or forms.OrderForm(
             initial={
-                "mg_per_kg": protocol.mg_per_kg,
+                "mg_per_kg": decided_dose,
                 "mg_per_kg_per_h": protocol.mg_per_kg_per_h,
                 "concentration_mg_per_ml": protocol.default_concentration_mg_per_ml,
                 "bag_ml": protocol.default_bag_ml,
             }
         ),
         "double_check_form": bound.get("double_check") or forms.DoubleCheckForm(),
+        "proposal": proposal,
+        "propose_form": bound.get("propose") or forms.ProposalForm(),
+        "decide_form": bound.get("decide")
+        or forms.ProposalDecisionForm(initial={"proposal": proposal.uuid if proposal else None}),
         "event_form": bound.get("event") or forms.EventForm(),
         "vitals_form": bound.get("vitals") or forms.VitalsForm(),
         "import_form": bound.get("import") or forms.ImportForm(),
@@ -410,6 +429,8 @@ FORMS = {
     "adverse": forms.AdverseEventForm,
     "score": forms.AldreteForm,
     "discharge": forms.DischargeForm,
+    "propose": forms.ProposalForm,
+    "decide": forms.ProposalDecisionForm,
 }
 
 
@@ -494,11 +515,22 @@ def session_action(request: HttpRequest, session_uuid: Any, action: str) -> Http
             services.session_discharge(
                 session=session, discharged_by=user, escort_present=data["escort_present"]
             )
+        elif action == "propose":
+            services.dose_proposal_create(session=session, requested_by=user, **data)
+        elif action == "decide":
+            proposal = get_object_or_404(DoseProposal, uuid=data["proposal"], session=session)
+            services.dose_proposal_decide(
+                proposal=proposal,
+                decided_by=user,
+                decision=data["decision"],
+                mg_per_kg=data["mg_per_kg"],
+                reason=data["reason"],
+            )
     except services.TreatmentError as exc:
         return _again(request, session, {action: form}, exc.messages)
     except PermissionDenied:
         raise
-    return redirect(f"{url}#{action}")
+    return redirect(f"{url}#{'proposal' if action in ('propose', 'decide') else action}")
 
 
 def _again(
