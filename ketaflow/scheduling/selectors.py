@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from ketaflow.accounts.models import User
@@ -115,7 +116,10 @@ def _inputs(*, start: dt.datetime, end: dt.datetime, now: dt.datetime, fresh: bo
     horizon_start, horizon_end = now - _CACHE_SLACK, now + HORIZON + _CACHE_SLACK
     if start < horizon_start or end > horizon_end:
         return _fetch_inputs(start=start, end=end, today=today)
-    key = (Appointment.objects.db, schedule_version(), now.date())
+    version = schedule_version()
+    if version is None:
+        return _fetch_inputs(start=start, end=end, today=today)
+    key = (Appointment.objects.db, version, now.date())
     cached = _INPUT_CACHE.get(key)
     if cached is None:
         cached = _fetch_inputs(start=horizon_start, end=horizon_end, today=today)
@@ -202,14 +206,20 @@ def _raw_rows(queryset: Any) -> list[tuple[Any, ...]]:
     return rows
 
 
-def schedule_version() -> int:
-    return ScheduleVersion.objects.filter(pk=1).values_list("version", flat=True).first() or 0
+def schedule_version() -> int | None:
+    """The current schedule stamp, or None before the first change (then nothing is cached)."""
+    return ScheduleVersion.objects.filter(pk=1).values_list("version", flat=True).first()
 
 
 def schedule_changed() -> None:
-    """Call inside every transaction that writes appointments (services do)."""
-    if not ScheduleVersion.objects.filter(pk=1).update(version=F("version") + 1):
-        ScheduleVersion.objects.get_or_create(pk=1, defaults={"version": 1})
+    """Call inside every transaction that writes what slot search reads (services and signals do).
+
+    The stamp is random rather than a counter: a rolled-back change or a database restored from a backup
+    could otherwise bring back a number that a process has already cached other data under.
+    """
+    stamp = secrets.randbits(62)
+    if not ScheduleVersion.objects.filter(pk=1).update(version=stamp):
+        ScheduleVersion.objects.update_or_create(pk=1, defaults={"version": stamp})
 
 
 def _fetch_busy(*, start: dt.datetime, end: dt.datetime) -> list[tuple[domain.Booking, dt.datetime | None]]:

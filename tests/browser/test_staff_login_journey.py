@@ -50,7 +50,7 @@ def test_wrong_totp_shows_the_error_in_the_browser(clinic: Any, page: Any) -> No
     page.get_by_role("button", name="Log in").click()
     page.get_by_label("6-digit code").fill("000000")
     page.get_by_role("button", name="Verify").click()
-    assert page.get_by_text("That code is not right or has expired").is_visible()
+    expect(page.get_by_text("That code is not right or has expired")).to_be_visible()
     assert axe_violations(page) == []
 
 

@@ -162,7 +162,7 @@ def test_role_matrix(name: str, clinic: Any, as_persona: Any) -> None:
         elif persona in entry.not_found:
             assert status in (403, 404), (name, persona, status)
         else:
-            denied = status in (403, 404) or (status == 302 and "login/" in response["Location"])
+            denied = status in (401, 403, 404) or (status == 302 and "login/" in response["Location"])
             redirected_home = status == 302 and name in {"public:home", "accounts:login"}
             assert denied or redirected_home, (name, persona, status)
         if entry.method == "get":
