@@ -67,6 +67,8 @@ bench: install
 	@$(BIN)/python -c "import opentiva" 2>/dev/null || $(BIN)/python -m pip install --quiet --no-build-isolation opentiva==1.1.2 \
 	  || echo "opentiva did not build: bench/pk.py reports it as missing"
 	@for script in bench/*.py; do echo "== $$script"; DEBUG=1 $(BIN)/python $$script || exit 1; done
+	@echo "== long soaks (slow marker, long hypothesis profile)"
+	HYPOTHESIS_PROFILE=long $(BIN)/pytest -q -m slow ketaflow
 
 clean:
 	rm -rf $(VENV) var
