@@ -4,6 +4,7 @@ from django import forms
 from django.forms import inlineformset_factory
 
 from ketaflow.clinics.models import Chair, Closure, Location, OpeningHours, Room
+from ketaflow.core.phone import us_phone
 
 
 class LocationForm(forms.ModelForm):
@@ -30,11 +31,10 @@ class LocationForm(forms.ModelForm):
         return value
 
     def clean_phone(self) -> str:
-        value = self.cleaned_data["phone"].strip()
-        digits = "".join(ch for ch in value if ch.isdigit())
-        if len(digits) != 10:
+        phone = us_phone(self.cleaned_data["phone"])
+        if phone is None:
             raise forms.ValidationError("Enter a 10-digit US phone number, e.g. (515) 555-0100.")
-        return value
+        return phone
 
 
 OpeningHoursFormSet = inlineformset_factory(

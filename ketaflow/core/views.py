@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpRe
 from django.shortcuts import render
 from django.utils import timezone
 
-from ketaflow.accounts.roles import Perm, Role
+from ketaflow.accounts.roles import Perm
 from ketaflow.core.audit import Action, audit
 from ketaflow.core.models import AuditEvent
 from ketaflow.core.permissions import patient_required, staff_required
@@ -123,7 +123,3 @@ def readyz(request: HttpRequest) -> JsonResponse:
     except Exception:  # noqa: BLE001 - any database failure means not ready
         return JsonResponse({"status": "unavailable", "database": "down"}, status=503)
     return JsonResponse({"status": "ok", "database": "up"})
-
-
-def staff_roles() -> list[str]:
-    return [r for r in Role.values if r not in (Role.PATIENT, Role.API_CLIENT)]

@@ -8,7 +8,7 @@ from django.utils import timezone
 from ketaflow.clinics.models import Location
 from ketaflow.patients.catalog import CONDITIONS
 from ketaflow.patients.models import Allergy, BodyMeasurement, DrugClass, Patient, PatientDocument
-from ketaflow.patients.services import DATE_IN_FUTURE, check_body_measurement
+from ketaflow.patients.services import DATE_IN_FUTURE, DEMOGRAPHIC_FIELDS, check_body_measurement
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -22,27 +22,7 @@ def _not_future(value: Any) -> Any:
 class DemographicsForm(forms.ModelForm):
     class Meta:
         model = Patient
-        fields = [
-            "first_name",
-            "last_name",
-            "date_of_birth",
-            "sex",
-            "email",
-            "mobile_phone",
-            "address_line1",
-            "city",
-            "state",
-            "zip_code",
-            "emergency_contact_name",
-            "emergency_contact_relationship",
-            "emergency_contact_phone",
-            "escort_name",
-            "escort_phone",
-            "referring_clinician",
-            "referring_practice",
-            "referring_phone",
-            "preferred_location",
-        ]
+        fields = list(DEMOGRAPHIC_FIELDS)
         widgets = {"date_of_birth": DATE}
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:

@@ -1,16 +1,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 from django import forms
 from django.utils import timezone
 
+from ketaflow.core.phone import us_phone
 from ketaflow.scheduling.models import Appointment
 from ketaflow.scheduling.services import UNDER_18, BookingDetails
-
-PHONE_DIGITS = re.compile(r"\D")
 
 
 class SlotChoiceForm(forms.Form):
@@ -89,12 +87,10 @@ class BookingDetailsForm(forms.Form):
         return dob
 
     def clean_mobile_phone(self) -> str:
-        digits = PHONE_DIGITS.sub("", self.cleaned_data["mobile_phone"])
-        if len(digits) == 11 and digits.startswith("1"):
-            digits = digits[1:]
-        if len(digits) != 10:
+        phone = us_phone(self.cleaned_data["mobile_phone"])
+        if phone is None:
             raise forms.ValidationError("Enter a 10-digit US mobile number, e.g. (515) 555-0123.")
-        return f"({digits[:3]}) {digits[3:6]}-{digits[6:]}"
+        return phone
 
     def is_spam(self) -> bool:
         return bool(self.cleaned_data.get("website"))

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from ketaflow.accounts.models import User
 from ketaflow.accounts.roles import Perm, Role
-from ketaflow.clinics.models import Location, Room
+from ketaflow.clinics.models import Location
 from ketaflow.core.audit import Action, audit
 from ketaflow.core.permissions import ensure_location, ensure_perm
 from ketaflow.domain import scheduling as domain
@@ -411,10 +411,6 @@ def appointment_for_token(raw: str) -> Appointment | None:
         .filter(manage_token_hash=token_hash(raw))
         .first()
     )
-
-
-def rooms_for(location: Location) -> list[Room]:
-    return list(location.rooms.filter(is_active=True))
 
 
 def appointment_inbox_status_set(*, appointment: Appointment, status: str, changed_by: Any) -> Appointment:

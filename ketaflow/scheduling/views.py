@@ -69,10 +69,6 @@ def _group_slots(slots: list[domain.Slot], locations: dict[int, Location]) -> li
     ]
 
 
-def _client_ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "")
-
-
 def _rate_limited(request: HttpRequest) -> bool:
     limited, _retry_after = over_limit(request, "booking")
     return limited
@@ -392,7 +388,7 @@ def phone_book(request: HttpRequest) -> HttpResponse:
                     f"Booked {appointment.patient.full_name} for {timezone.localtime(appointment.starts_at, location.tz):%a %b %-d %-I:%M %p}.",
                 )  # type: ignore[union-attr]
                 return redirect(
-                    f"{_calendar_url()}?day={timezone.localtime(appointment.starts_at, location.tz).date()}"
+                    f"{reverse('scheduling:calendar')}?day={timezone.localtime(appointment.starts_at, location.tz).date()}"
                 )
         elif not slot_ok:
             form.is_valid()
@@ -425,10 +421,6 @@ def phone_book(request: HttpRequest) -> HttpResponse:
             "notice_until": timezone.localtime(timezone.now() + selectors.ONLINE_MIN_NOTICE, location.tz),
         },
     )
-
-
-def _calendar_url() -> str:
-    return reverse("scheduling:calendar")
 
 
 @staff_required(Perm.VIEW_SCHEDULE)
