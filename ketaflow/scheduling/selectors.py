@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from ketaflow.accounts.models import User
@@ -35,13 +35,6 @@ def consultation_types(*, online_only: bool = False) -> QuerySet[ConsultationTyp
 
 def prescribers() -> QuerySet[User]:
     return User.objects.filter(role=Role.PRESCRIBER, is_active=True).order_by("last_name", "first_name")
-
-
-def live_appointments(*, start: dt.datetime, end: dt.datetime, now: dt.datetime) -> QuerySet[Appointment]:
-    """Appointments that keep a provider or room busy: booked, or held with an unexpired hold."""
-    return Appointment.objects.filter(starts_at__lt=end, ends_at__gt=start).filter(
-        Q(status=Appointment.Status.BOOKED) | Q(status=Appointment.Status.HELD, hold_expires_at__gt=now)
-    )
 
 
 def _domain_locations(*, today: dt.date) -> list[domain.Location]:
