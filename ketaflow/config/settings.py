@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "ketaflow.intake",
     "ketaflow.treatment",
     "ketaflow.outcomes",
+    "ketaflow.analytics",
     "ketaflow.ledger",
     "ketaflow.api",
     "ketaflow.fhir",

@@ -13,6 +13,8 @@ urlpatterns = [
     path("intake/", include("ketaflow.intake.urls")),
     path("stock/", include("ketaflow.ledger.urls")),
     path("treatment/", include("ketaflow.treatment.urls")),
+    path("outcomes/", include("ketaflow.outcomes.urls")),
+    path("analytics/", include("ketaflow.analytics.urls")),
     path("api/v1/", api.urls),
     path("fhir/R4/", include("ketaflow.fhir.urls")),
     path("calendar/", include("ketaflow.api.calendar_urls")),
