@@ -145,6 +145,8 @@ class Appointment(ClinicalRecord):
             models.Index(fields=["provider", "starts_at"]),
             models.Index(fields=["location", "starts_at"]),
             models.Index(fields=["status", "starts_at"]),
+            # The API's keyset pages walk (starts_at, uuid) in order: an index scan, not a sort of every row.
+            models.Index(fields=["starts_at", "uuid"]),
         ]
         constraints = [
             models.CheckConstraint(
