@@ -4,7 +4,6 @@ import csv
 import datetime as dt
 
 from django import forms
-from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
@@ -13,6 +12,7 @@ from django.utils import timezone
 from ketaflow.accounts.roles import Perm
 from ketaflow.core.audit import Action, audit
 from ketaflow.core.models import AuditEvent
+from ketaflow.core.paging import seek_page
 from ketaflow.core.permissions import patient_required, staff_required
 from ketaflow.core.selectors import audit_events_filtered
 
@@ -50,7 +50,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
     events = AuditEvent.objects.none()
     if form.is_bound and not form.is_valid():
-        page = Paginator(events, 100).get_page(1)
+        page = seek_page(events, 1, 100)
     else:
         filters = form.cleaned_data if form.is_bound else {}
         events = audit_events_filtered(
@@ -63,7 +63,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         if request.GET.get("format") == "csv":
             audit(Action.EXPORT, object_type="core.AuditEvent", detail="audit log CSV export")
             return _audit_csv(events)
-        page = Paginator(events, 100).get_page(request.GET.get("page"))
+        page = seek_page(events, request.GET.get("page"), 100)
     return render(request, "core/audit_log.html", {"form": form, "page": page})
 
 

@@ -6,13 +6,13 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from ketaflow.accounts.roles import Perm
 from ketaflow.core.audit import Action, audit
+from ketaflow.core.paging import seek_page
 from ketaflow.core.permissions import staff_required
 from ketaflow.patients import forms as chart_forms
 from ketaflow.patients import services
@@ -29,9 +29,7 @@ from ketaflow.patients.selectors import (
 @staff_required(Perm.VIEW_PATIENT)
 def patient_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")[:100]
-    page = Paginator(patient_search(user=request.user, query=query), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = seek_page(patient_search(user=request.user, query=query), request.GET.get("page"), PAGE_SIZE)
     template = "patients/list.html#results" if request.htmx else "patients/list.html"  # type: ignore[attr-defined]
     return render(request, template, {"page": page, "q": query})
 
