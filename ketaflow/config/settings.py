@@ -20,6 +20,8 @@ TESTING = "pytest" in sys.modules or env_bool("KETAFLOW_TESTING", False)
 DEMO_MODE = DEBUG and env_bool("KETAFLOW_DEMO_MODE", False)
 
 SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key-change-me" if (DEBUG or TESTING) else None)
+# Keys the research export's pseudonyms and date shifts (docs/research-export.md); empty = derived from SECRET_KEY.
+RESEARCH_EXPORT_SECRET = env_str("RESEARCH_EXPORT_SECRET", "")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
@@ -187,6 +189,8 @@ TASKS = {
         ),
     }
 }
+# Outcomes: an urgent safety task nobody acknowledged within this many minutes escalates to the manager.
+OUTCOMES_ESCALATE_AFTER_MINUTES = env_int("OUTCOMES_ESCALATE_AFTER_MINUTES", 30)
 RQ_QUEUES = {"default": {"URL": env_str("REDIS_URL", "redis://127.0.0.1:6379/0")}}
 
 # Security headers. Cookies are secure and HSTS is on whenever DEBUG is off and HTTPS is expected.

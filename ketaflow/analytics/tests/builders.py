@@ -30,7 +30,9 @@ def filters(*locations: Any, start: dt.date = START, end: dt.date = END) -> Filt
     return Filters(start=start, end=end, locations=tuple(locations), tz=CHICAGO)
 
 
-def patient(location: Any, *, created: dt.datetime | None = None, dob: dt.date = dt.date(1980, 6, 1)) -> Patient:
+def patient(
+    location: Any, *, created: dt.datetime | None = None, dob: dt.date = dt.date(1980, 6, 1)
+) -> Patient:
     n = next(_numbers)
     return Patient.objects.create(
         chart_number=f"AN-{n:05d}",

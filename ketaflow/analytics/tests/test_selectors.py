@@ -41,7 +41,9 @@ def test_chair_utilisation_divides_booked_minutes_by_open_chair_minutes(clinic: 
     keep = list(Chair.objects.filter(location=wdm).order_by("id").values_list("id", flat=True)[:2])
     Chair.objects.filter(location=wdm).exclude(id__in=keep).update(is_active=False)
     # Monday 9 March is closed: one open Monday of 8 h × 2 chairs = 960 available minutes.
-    Closure.objects.create(location=wdm, starts_on=dt.date(2026, 3, 9), ends_on=dt.date(2026, 3, 9), reason="x")
+    Closure.objects.create(
+        location=wdm, starts_on=dt.date(2026, 3, 9), ends_on=dt.date(2026, 3, 9), reason="x"
+    )
     c = course(wdm, created=at("2026-01-05"))
     session(clinic, c, at("2026-03-02", 9), minutes=100, sequence=1)
     session(clinic, c, at("2026-03-02", 13), minutes=120, status="missed", sequence=2)  # held the chair
@@ -128,7 +130,12 @@ def test_time_to_care_reports_nearest_rank_median_and_p90_in_days(clinic: Any) -
     panel = selectors.time_to_care(filters(wdm))
 
     consult, infusion = panel.rows
-    assert (consult["patients"], consult["reached"], consult["median_days"], consult["p90_days"]) == (3, 2, 3.0, 10.0)
+    assert (consult["patients"], consult["reached"], consult["median_days"], consult["p90_days"]) == (
+        3,
+        2,
+        3.0,
+        10.0,
+    )
     assert (infusion["reached"], infusion["median_days"], infusion["p90_days"]) == (1, 10.0, 10.0)
     assert infusion["reached_pct"] == 33.3
 
@@ -174,7 +181,9 @@ def test_adverse_events_are_per_100_given_sessions(clinic: Any) -> None:
     nina = clinic.user("nina")
 
     def event(s: Any, kind: str, severity: str) -> None:
-        AdverseEvent.objects.create(session=s, kind=kind, severity=severity, occurred_at=s.starts_at, recorded_by=nina)
+        AdverseEvent.objects.create(
+            session=s, kind=kind, severity=severity, occurred_at=s.starts_at, recorded_by=nina
+        )
 
     event(given[0], "nausea", "mild")
     event(given[0], "nausea", "mild")
@@ -228,7 +237,15 @@ def test_measurement_completion_counts_completed_over_completed_and_expired(clin
     panel = selectors.measurement_completion(filters(wdm))
 
     assert panel.rows == [
-        {"instrument": "phq9", "due": 5, "completed": 3, "expired": 1, "open": 1, "cancelled": 1, "completion_pct": 75.0}
+        {
+            "instrument": "phq9",
+            "due": 5,
+            "completed": 3,
+            "expired": 1,
+            "open": 1,
+            "cancelled": 1,
+            "completion_pct": 75.0,
+        }
     ]
 
 
