@@ -45,7 +45,9 @@ run: demo
 	@DEBUG=1 $(BIN)/ketaflow db_worker --queue-name '*' >$(KETAFLOW_VAR_DIR)/worker.log 2>&1 & \
 	  worker=$$!; \
 	  DEBUG=1 $(BIN)/ketaflow send_reminders --every 300 >$(KETAFLOW_VAR_DIR)/reminders.log 2>&1 & \
-	  sweep=$$!; trap "kill $$worker $$sweep 2>/dev/null" EXIT INT TERM; \
+	  sweep=$$!; \
+	  DEBUG=1 $(BIN)/ketaflow send_measurements --every 300 >$(KETAFLOW_VAR_DIR)/measurements.log 2>&1 & \
+	  measures=$$!; trap "kill $$worker $$sweep $$measures 2>/dev/null" EXIT INT TERM; \
 	  DEBUG=1 $(BIN)/ketaflow runserver $(HOST):$(PORT)
 
 run-prod: install
