@@ -78,6 +78,10 @@ class Phase:
     starts_at: dt.datetime
     ends_at: dt.datetime | None
 
+    @property
+    def label(self) -> str:
+        return charts.PHASE_LABEL[self.kind]
+
 
 @dataclass(frozen=True)
 class CourseTimeline:
