@@ -435,11 +435,13 @@ _NEXT_STATUS = {
 
 
 def _domain_events(
-    session: InfusionSession, extra: AdministrationEvent | None = None
+    session: InfusionSession,
+    extra: AdministrationEvent | None = None,
+    fetched: Any = None,
 ) -> list[dosing.InfusionEvent]:
-    rows = [
-        e for e in session.events.current().order_by("at", "id") if e.kind != AdministrationEvent.Kind.DEVICE
-    ]
+    """The session's dosing events; ``fetched``: its current events in (at, id) order when a list prefetched them."""
+    source = fetched if fetched is not None else session.events.current().order_by("at", "id")
+    rows = [e for e in source if e.kind != AdministrationEvent.Kind.DEVICE]
     if extra is not None:
         rows.append(extra)
     return [
@@ -624,8 +626,8 @@ def event_enter_in_error(*, event: AdministrationEvent, by: Any, reason: str) ->
     return event
 
 
-def delivered_mg(session: InfusionSession, *, as_of: dt.datetime | None = None) -> float:
-    events = _domain_events(session)
+def delivered_mg(session: InfusionSession, *, as_of: dt.datetime | None = None, fetched: Any = None) -> float:
+    events = _domain_events(session, fetched=fetched)
     if not events:
         return 0.0
     return dosing.delivered_mg_from_events(events, as_of=as_of or timezone.now())

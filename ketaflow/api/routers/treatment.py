@@ -6,6 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
+from django.db.models import Prefetch
 from django.http import HttpRequest
 from ninja import Router, Schema
 
@@ -62,7 +63,7 @@ def list_courses(request: HttpRequest, patient_uuid: uuid.UUID) -> list[dict[str
     "/{patient_uuid}/sessions", response=list[SessionOut], summary="Infusion sessions with the dose given"
 )
 def list_sessions(request: HttpRequest, patient_uuid: uuid.UUID) -> list[dict[str, Any]]:
-    from ketaflow.treatment.models import InfusionSession
+    from ketaflow.treatment.models import AdministrationEvent, InfusionSession
     from ketaflow.treatment.services import delivered_mg
 
     p = _chart_patient(request, patient_uuid, "infusion sessions")
@@ -70,6 +71,14 @@ def list_sessions(request: HttpRequest, patient_uuid: uuid.UUID) -> list[dict[st
         InfusionSession.objects.current()
         .filter(patient=p)
         .select_related("course", "location", "chair")
+        .prefetch_related(
+            # One query for every session's events (the delivered dose), not one per session.
+            Prefetch(
+                "events",
+                queryset=AdministrationEvent.objects.current().order_by("at", "id"),
+                to_attr="current_events",
+            )
+        )
         .order_by("starts_at")
     )
     return [
@@ -85,7 +94,9 @@ def list_sessions(request: HttpRequest, patient_uuid: uuid.UUID) -> list[dict[st
             "stopped_at": s.stopped_at,
             "discharged_at": s.discharged_at,
             "weight_kg": s.weight_kg,
-            "delivered_mg": round(delivered_mg(s, as_of=s.stopped_at), 3) if s.started_at else None,
+            "delivered_mg": round(delivered_mg(s, as_of=s.stopped_at, fetched=s.current_events), 3)
+            if s.started_at
+            else None,
         }
         for s in rows
     ]
