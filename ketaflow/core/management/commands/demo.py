@@ -18,6 +18,9 @@ class Command(KetaflowCommand):
         parser.add_argument(
             "--patients", type=int, default=20, help="how many synthetic patients (default 20)"
         )
+        parser.add_argument(
+            "--seed", type=int, default=2026, help="random seed of the bulk history (above 200 patients)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["patients"] < 0:
@@ -46,21 +49,13 @@ class Command(KetaflowCommand):
         self.stdout.write("\n".join(lines))
 
     def _bulk(self, options: dict[str, Any]) -> None:
-        """Large synthetic histories for scale tests, written in bulk with a progress bar."""
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-        from ketaflow.core.bulk_demo import generate
+        """Large synthetic histories for scale tests, written in bulk with a progress bar (rows/s)."""
+        from ketaflow.core.bulk_demo import generate_with_progress
 
         load_demo(patients=20)
-        with Progress(
-            "[progress.description]{task.description}",
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            disable=options["json"],
-            transient=False,
-        ) as bar:
-            task = bar.add_task("synthetic patients", total=options["patients"])
-            summary = generate(patients=options["patients"], progress=lambda n: bar.advance(task, n))
+        summary = generate_with_progress(
+            patients=options["patients"], seed=options["seed"], quiet=options["json"]
+        )
         rows = ", ".join(f"{count:,} {table}" for table, count in summary["rows"].items())
-        self.emit(summary, f"Created {rows} in {summary['seconds']} s.", as_json=options["json"])
+        text = f"Created {rows} in {summary['seconds']} s ({summary['rows_per_second']:,} rows/s)."
+        self.emit(summary, text, as_json=options["json"])
