@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from django.conf import settings
-from django.db.models import FloatField
+from django.db.models import Exists, FloatField, OuterRef
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -108,7 +108,8 @@ TABLES: dict[str, list[str]] = {
 
 
 def _patients(location_ids: Iterable[int] | None) -> Any:
-    patients = Patient.objects.current()
+    """Patients with at least one treatment course (enquiries without treatment are not research subjects)."""
+    patients = Patient.objects.current().filter(Exists(Course.objects.current().filter(patient=OuterRef("pk"))))
     if location_ids is not None:
         patients = patients.filter(preferred_location_id__in=list(location_ids))
     return patients
