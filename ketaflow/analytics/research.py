@@ -109,7 +109,9 @@ TABLES: dict[str, list[str]] = {
 
 def _patients(location_ids: Iterable[int] | None) -> Any:
     """Patients with at least one treatment course (enquiries without treatment are not research subjects)."""
-    patients = Patient.objects.current().filter(Exists(Course.objects.current().filter(patient=OuterRef("pk"))))
+    patients = Patient.objects.current().filter(
+        Exists(Course.objects.current().filter(patient=OuterRef("pk")))
+    )
     if location_ids is not None:
         patients = patients.filter(preferred_location_id__in=list(location_ids))
     return patients
