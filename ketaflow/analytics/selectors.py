@@ -662,57 +662,43 @@ def rems_on_time(f: Filters, *, today: dt.date | None = None) -> Panel:
 
 
 def measurement_completion(f: Filters) -> Panel:
-    """Scheduled questionnaires due in the range, per instrument: completed, expired, still open, cancelled.
+    """Scheduled questionnaires due in the range: completed ÷ (completed + expired) per location, instrument and
+    timepoint, from the outcomes app's ``completion_rates`` (one GROUP BY query; open and cancelled requests are
+    not counted)."""
+    from ketaflow.outcomes.selectors import completion_rates
 
-    Uses ``ketaflow.outcomes.selectors.completion_rates`` when the outcomes app provides it; otherwise one query
-    grouping MeasurementRequest by instrument and status.
-    """
-    from ketaflow.outcomes.models import MeasurementRequest
-
-    grouped = (
-        MeasurementRequest.objects.filter(
-            course__location_id__in=f.location_ids, due_at__gte=f.since, due_at__lt=f.until
-        )
-        .values("instrument")
-        .annotate(
-            due=Count("id", filter=~Q(status=MeasurementRequest.Status.CANCELLED)),
-            completed=Count("id", filter=Q(status=MeasurementRequest.Status.COMPLETED)),
-            expired=Count("id", filter=Q(status=MeasurementRequest.Status.EXPIRED)),
-            open=Count(
-                "id",
-                filter=Q(status__in=[MeasurementRequest.Status.SCHEDULED, MeasurementRequest.Status.SENT]),
-            ),
-            cancelled=Count("id", filter=Q(status=MeasurementRequest.Status.CANCELLED)),
-        )
-        .order_by("instrument")
-    )
     rows = [
         {
+            "location": r["location"],
             "instrument": r["instrument"],
-            "due": r["due"],
+            "timepoint": (r["timepoint"] or "").replace("_", " "),
             "completed": r["completed"],
             "expired": r["expired"],
-            "open": r["open"],
-            "cancelled": r["cancelled"],
-            "completion_pct": _pct(r["completed"], r["completed"] + r["expired"]),
+            "completion_pct": None if r["rate"] is None else round(100.0 * r["rate"], 1),
         }
-        for r in grouped
+        for r in completion_rates(start=f.since, end=f.until, location_ids=f.location_ids)
     ]
     return Panel(
         "completion",
         "Measurement completion",
         [
+            ("location", "Location"),
             ("instrument", "Instrument"),
-            ("due", "Due"),
+            ("timepoint", "Timepoint"),
             ("completed", "Completed"),
             ("expired", "Expired unanswered"),
-            ("open", "Still open"),
-            ("cancelled", "Cancelled"),
             ("completion_pct", "Completion %"),
         ],
         rows,
-        note="Completion % = completed ÷ (completed + expired); requests still open are not counted yet.",
-        chart={"kind": "hbars", "label": "instrument", "values": ["completion_pct"], "unit": "%"},
+        note="Measures due in the range. Completion % = completed ÷ (completed + expired); requests still open "
+        "or cancelled are not counted.",
+        chart={
+            "kind": "hbars",
+            "label": "instrument",
+            "category": "timepoint",
+            "values": ["completion_pct"],
+            "unit": "%",
+        },
     )
 
 
