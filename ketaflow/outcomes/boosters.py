@@ -39,6 +39,7 @@ REASON_REQUIRED = "Give the reason the booster is declined."
 REASON_TOO_LONG = "Keep the reason under 300 characters."
 NOT_OPEN = "This booster suggestion has already been decided or replaced; reload the page."
 CHOOSE_SESSIONS = "Propose the booster sessions, then book them."
+PAST_SESSION = "Booster sessions must start in the future; propose again."
 NO_LONGER_SUGGESTED = "No longer suggested: {why}"
 REPLACED = "Replaced by a newer suggestion (new scores)."
 COURSE_NOT_ASSESSED = "Course is no longer active or completed."
@@ -221,6 +222,9 @@ def booster_accept(
     ensure_location(accepted_by, review.course.location_id)
     if not starts:
         raise ValidationError(CHOOSE_SESSIONS)
+    now = timezone.now()
+    if any(start.tzinfo is None or start <= now for start in starts):
+        raise ValidationError(PAST_SESSION)
     note = note.strip()
     if len(note) > 300:
         raise ValidationError({"note": REASON_TOO_LONG})

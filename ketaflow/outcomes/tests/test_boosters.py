@@ -224,6 +224,10 @@ def test_accept_without_sessions_or_twice_is_refused(clinic: Any, review: Booste
     with pytest.raises(ValidationError) as empty:
         boosters.booster_accept(review=review, starts=[], accepted_by=paul)
     assert empty.value.messages == [boosters.CHOOSE_SESSIONS]
+    for start in (timezone.now() - dt.timedelta(hours=1), dt.datetime(2030, 1, 7, 9, 0)):  # past, or no zone
+        with pytest.raises(ValidationError) as past:
+            boosters.booster_accept(review=review, starts=[start], accepted_by=paul)
+        assert past.value.messages == [boosters.PAST_SESSION]
     boosters.booster_decline(review=review, reason="Not now.", declined_by=paul)
     with pytest.raises(ValidationError) as twice:
         boosters.booster_accept(review=review, starts=_proposal_starts(review, 1), accepted_by=paul)
