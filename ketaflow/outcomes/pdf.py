@@ -22,7 +22,6 @@ def progress_report_html(progress: Progress, *, prepared_by: Any) -> str:
     for item in progress.instruments:
         # Own ids so the report never clashes with the page's (ids are unique per document).
         item.svg = charts.trajectory_svg(item.chart, id_prefix="report")
-        item.chart_description = charts.describe(item.chart)  # type: ignore[attr-defined]
     return render_to_string(
         "outcomes/progress/report_pdf.html",
         {

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.utils import timezone
@@ -213,6 +213,11 @@ class InstrumentProgress:
         return self.rule.label
 
     @property
+    def description(self) -> str:
+        """The chart in words (its SVG ``<desc>``, repeated under the chart in the report)."""
+        return charts.describe(self.chart)
+
+    @property
     def rule_text(self) -> str:
         """The definitions applied to this instrument, in plain words (page and report)."""
         return rule_text(self.rule)
@@ -226,7 +231,6 @@ class Progress:
     open_reviews: list[BoosterReview]
     now: dt.datetime
     tz: Any
-    reviews_by_key: dict[tuple[str, str], BoosterReview] = field(default_factory=dict)
 
 
 STATUS_LABELS = {
@@ -443,5 +447,4 @@ def patient_progress(*, patient: Any, now: dt.datetime | None = None, with_svg: 
         open_reviews=reviews,
         now=now,
         tz=tz,
-        reviews_by_key={(str(r.course.uuid), r.instrument): r for r in reviews},
     )
