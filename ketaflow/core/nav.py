@@ -25,7 +25,7 @@ NAV = [
     NavItem("Inbox", "scheduling:inbox", Perm.MANAGE_SCHEDULE, "inbox"),
     NavItem("Patients", "patients:list", Perm.VIEW_PATIENT, "patients"),
     NavItem("Stock", "ledger:home", Perm.VIEW_LEDGER, "ledger"),
-    NavItem("Follow-up", "outcomes:worklist", Perm.VIEW_CLINICAL, "outcomes"),
+    NavItem("Follow-up", "outcomes:worklist", Perm.VIEW_CLINICAL, "worklist"),
     NavItem("Analytics", "analytics:dashboard", Perm.VIEW_ANALYTICS, "analytics"),
     NavItem("Site content", "public:content_list", Perm.MANAGE_CONTENT, "public"),
     NavItem("Consent forms", "intake:template_list", Perm.MANAGE_CLINIC, "intake"),
