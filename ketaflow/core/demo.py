@@ -277,6 +277,7 @@ def _load_app_demos() -> None:
         ("ketaflow.patients.demo", "load_demo_chart_data"),
         ("ketaflow.ledger.demo", "load_demo_ledger"),
         ("ketaflow.treatment.demo", "load_demo_treatment"),
+        ("ketaflow.outcomes.demo", "load_outcomes_demo"),
     ]:
         try:
             loader = getattr(importlib.import_module(module), function)
