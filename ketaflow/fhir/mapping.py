@@ -311,7 +311,7 @@ def _quantity(value: float, unit: str) -> dict[str, Any]:
 
 def _session_vitals(p: Patient, session: Any) -> list[dict[str, Any]]:
     out = []
-    for v in session.vitals.current().order_by("taken_at", "id"):
+    for v in session.current_vitals:
         base = {
             "resourceType": "Observation",
             "status": "final",
@@ -394,10 +394,11 @@ def map_treatment(p: Patient, *, as_of: dt.datetime | None = None) -> list[dict[
     """Courses → CarePlan; started sessions → MedicationAdministration (ketamine RxNorm 6130, dose in mg
     delivered so far, last rate in mg/h, route IV, lot) with their monitoring vitals as Observations."""
     try:
-        from ketaflow.treatment.models import Course, InfusionSession
+        from ketaflow.treatment.models import AdministrationEvent, Course, InfusionSession, VitalsReading
         from ketaflow.treatment.services import delivered_mg
     except ImportError:  # the treatment app is optional
         return []
+    from django.db.models import Prefetch
     from django.utils import timezone
 
     as_of = as_of or timezone.now()
@@ -416,12 +417,25 @@ def map_treatment(p: Patient, *, as_of: dt.datetime | None = None) -> list[dict[
             }
         )
     sessions = InfusionSession.objects.current().filter(patient=p, started_at__isnull=False)
-    for session in sessions.select_related("course__protocol").order_by("started_at"):
+    sessions = sessions.select_related("course__protocol").prefetch_related(
+        # Every session's events and vitals in two queries, not two per session.
+        Prefetch(
+            "events",
+            queryset=AdministrationEvent.objects.current().order_by("at", "id"),
+            to_attr="current_events",
+        ),
+        Prefetch(
+            "vitals",
+            queryset=VitalsReading.objects.current().order_by("taken_at", "id"),
+            to_attr="current_vitals",
+        ),
+    )
+    for session in sessions.order_by("started_at"):
         status = SESSION_STATUS.get(session.status)
         if status is None:
             continue
         esketamine = session.course.pathway == "esketamine_nasal"
-        events = list(session.events.current().order_by("at", "id"))
+        events = session.current_events
         lot = next((e.lot for e in events if e.lot), "") or session.esketamine_lot
         rate = next((e.rate_mg_per_h for e in reversed(events) if e.rate_mg_per_h is not None), None)
         period: dict[str, str] = {"start": _iso(session.started_at)}
@@ -432,7 +446,7 @@ def map_treatment(p: Patient, *, as_of: dt.datetime | None = None) -> list[dict[
             "text": session.course.protocol.name,
         }
         if not esketamine:
-            dose = delivered_mg(session, as_of=session.stopped_at or as_of)
+            dose = delivered_mg(session, as_of=session.stopped_at or as_of, fetched=events)
             dosage["dose"] = _quantity(round(dose, 3), "mg")
             if rate is not None:
                 dosage["rateQuantity"] = _quantity(rate, "mg/h")
