@@ -68,13 +68,16 @@ WASTE_REASON = "Infusion stopped early; remainder wasted"
 # -- writing rows ------------------------------------------------------------------------------------------------
 @dataclass
 class TableSpec:
-    """The columns we write for one model: the varying ones (in row order) then constant defaults."""
+    """The columns we write for one model: the varying ones (in row order), then the constant defaults.
+
+    Columns whose default is NULL are left out (the database fills them); other constants are appended to each
+    row for COPY and written as literals in the SQLite statement, so each row carries only what varies.
+    """
 
     model: Any
     varying: tuple[str, ...]
     table: str = ""
-    columns: tuple[str, ...] = ()
-    tail: tuple[Any, ...] = ()
+    constant: tuple[tuple[str, Any], ...] = ()
 
     def __post_init__(self) -> None:
         meta = self.model._meta
@@ -83,9 +86,29 @@ class TableSpec:
         missing = [c for c in self.varying if c not in by_column]
         if missing:
             raise ValueError(f"{self.table} has no column(s) {missing}")
-        rest = [f for f in meta.concrete_fields if f.column not in self.varying]
-        self.columns = self.varying + tuple(f.column for f in rest)
-        self.tail = tuple(_default(f) for f in rest)
+        rest = [(f.column, _default(f)) for f in meta.concrete_fields if f.column not in self.varying]
+        self.constant = tuple((column, value) for column, value in rest if value is not None)
+
+    def copy_sql(self) -> str:
+        columns = ", ".join(_quote(c) for c in self.varying + tuple(c for c, _ in self.constant))
+        return f"COPY {_quote(self.table)} ({columns}) FROM STDIN"
+
+    def insert_sql(self) -> str:
+        columns = ", ".join(_quote(c) for c in self.varying + tuple(c for c, _ in self.constant))
+        values = ", ".join(["?"] * len(self.varying) + [_literal(v) for _, v in self.constant])
+        return f"INSERT INTO {_quote(self.table)} ({columns}) VALUES ({values})"  # noqa: S608 - model metadata
+
+
+def _quote(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _literal(value: Any) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return "'" + str(value).replace("'", "''") + "'"
 
 
 def _default(f: models.Field) -> Any:
@@ -111,19 +134,19 @@ class Writer:
     def write(self, spec: TableSpec, rows: list[tuple[Any, ...]], label: str) -> None:
         if not rows:
             return
-        tail = spec.tail
-        columns = ", ".join(connection.ops.quote_name(c) for c in spec.columns)
         if self.vendor == "postgresql":
-            sql = f"COPY {spec.table} ({columns}) FROM STDIN"
-            with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+            tail = tuple(value for _, value in spec.constant)
+            with connection.cursor() as cursor, cursor.cursor.copy(spec.copy_sql()) as copy:
                 write_row = copy.write_row
-                for row in rows:
-                    write_row(row + tail)
+                if tail:
+                    for row in rows:
+                        write_row(row + tail)
+                else:
+                    for row in rows:
+                        write_row(row)
         else:
-            marks = ", ".join("?" * len(spec.columns))
             raw = connection.connection.cursor()
-            sql = f"INSERT INTO {spec.table} ({columns}) VALUES ({marks})"  # noqa: S608 - names from model metadata
-            raw.executemany(sql, [r + tail for r in rows])
+            raw.executemany(spec.insert_sql(), rows)
             raw.close()
         self.counts[label] = self.counts.get(label, 0) + len(rows)
 
@@ -903,35 +926,38 @@ def _completed_session(
     base_hr = 62 + rng.random() * 22
     random_ = rng.random
     vitals = batch.rows.setdefault("vitals", [])
-    minute = 0
-    span = discharged - started
-    while minute <= span:
-        at = started + minute
-        infusing = at <= stopped and minute > 0
-        bump = 14.0 if infusing else (5.0 if at <= stopped + 15 else 0.0)
-        vid = ctx.take("vitals")
-        taken = text(at)
-        vitals.append(
+    append = vitals.append
+    tag = ctx.tags["vitals"]
+    vid = ctx.ids["vitals"]
+    day_prefix, hms = clock.day_prefix, clock.hms
+    at = started
+    while at <= discharged:
+        infusing = started < at <= stopped
+        bump = 14.5 if infusing else (5.5 if at <= stopped + 15 else 0.5)
+        taken = day_prefix[at // 1440] + hms[at % 1440]
+        append(
             (
                 vid,
-                ctx.uuid("vitals", vid),
+                f"{tag}{vid:012x}",
                 taken,
                 taken,
                 nurse_id,
                 sid,
                 taken,
-                round(base_sbp + bump + (random_() - 0.5) * 12),
-                round(base_dbp + bump * 0.5 + (random_() - 0.5) * 8),
-                round(base_hr + bump * 0.4 + (random_() - 0.5) * 8),
-                round(96 + random_() * 4),
-                round(12 + random_() * 6),
+                int(base_sbp + bump + (random_() - 0.5) * 12),
+                int(base_dbp + bump * 0.5 + (random_() - 0.5) * 8),
+                int(base_hr + bump * 0.4 + (random_() - 0.5) * 8),
+                int(96.5 + random_() * 4),
+                int(12.5 + random_() * 6),
                 (3 if random_() < 0.5 else 4) if infusing else 5,
-                round(random_() * 8) if infusing else 0,
-                round(2 + random_() * 5) if pain_scale else None,
+                int(random_() * 8.9) if infusing else 0,
+                int(2.5 + random_() * 5) if pain_scale else None,
                 nurse_id,
             )
         )
-        minute += 15
+        vid += 1
+        at += 15
+    ctx.ids["vitals"] = vid
     if adverse is not None:
         kind, severity, occurred, prn = adverse
         eid = ctx.take("adverse_events")

@@ -21,8 +21,8 @@ from ketaflow.domain import instruments
 from ketaflow.domain import ledger as dl
 from ketaflow.intake.models import QuestionnaireResponse
 from ketaflow.ledger.demo import load_demo_ledger
-from ketaflow.ledger.models import Container, LedgerLine, StockBalance
-from ketaflow.ledger.services import domain_container, domain_entry
+from ketaflow.ledger.models import Container, LedgerLine, Product, StockBalance
+from ketaflow.ledger.services import domain_product
 from ketaflow.outcomes.models import MeasurementRequest
 from ketaflow.patients.models import Patient
 from ketaflow.scheduling.models import Appointment
@@ -91,7 +91,8 @@ def _check_sessions(n: int) -> None:
 def _check_questionnaires() -> None:
     responses = QuestionnaireResponse.objects.filter(patient__chart_number__startswith="BULK-")
     assert set(responses.values_list("instrument", flat=True)) == {"phq9", "gad7", "nrs", "peg3"}
-    for instrument, answers, result in responses.values_list("instrument", "answers", "result"):
+    # Every distinct stored answer vector carries exactly the result the domain's scorer gives it.
+    for instrument, answers, result in responses.values_list("instrument", "answers", "result").distinct():
         assert instruments.score(instrument, answers).as_dict() == result
     requests = MeasurementRequest.objects.filter(patient__chart_number__startswith="BULK-")
     assert set(requests.values_list("status", flat=True)) <= {"completed", "expired", "cancelled"}
@@ -115,39 +116,78 @@ def _check_questionnaires() -> None:
 
 
 def _check_ledger() -> None:
-    lines = list(LedgerLine.objects.select_related("corrects").order_by("id"))
-    assert {line.kind for line in lines} >= {"receipt", "draw", "administration"}
-    # Replayed by the domain from empty containers, every line is accepted and ends where the rows are.
-    initial = []
-    for container in Container.objects.select_related("product", "lot"):
-        container.on_hand, container.in_use, container.state, container.received = (
-            Decimal(0),
-            {},
-            "sealed",
-            False,
+    fields = (
+        "id",
+        "uuid",
+        "kind",
+        "container_id",
+        "location_id",
+        "occurred_at",
+        "actor_id",
+        "quantity",
+        "unit",
+    )
+    fields += (
+        "session_key",
+        "witness_id",
+        "product_id",
+        "product_before",
+        "product_after",
+        "container_after",
+    )
+    lines = list(LedgerLine.objects.order_by("id").values_list(*fields))
+    assert {line[2] for line in lines} >= {"receipt", "draw", "administration", "waste"}
+    # Replayed by the domain from sealed, empty containers, every line is accepted and ends where the rows are.
+    products = {p.pk: domain_product(p) for p in Product.objects.all()}
+    stored = {c.pk: c for c in Container.objects.select_related("lot")}
+    initial = [
+        dl.Container(
+            str(c.pk),
+            products[c.product_id],
+            str(c.location_id),
+            str(c.storage_id),
+            expires_on=c.lot.expires_on,
         )
-        initial.append(domain_container(container))
-    state = dl.replay(initial, [domain_entry(line) for line in lines])
+        for c in stored.values()
+    ]
+    entries = [
+        dl.LedgerEntry(
+            entry_id=str(uuid),
+            kind=dl.EntryKind(kind),
+            container_id=str(container),
+            location_id=str(location),
+            occurred_at=occurred,
+            actor_id=str(actor),
+            quantity=quantity,
+            unit=dl.Unit(unit),
+            session_id=key or None,
+            witness_ids=(str(witness),) if witness else (),
+            reason="x" if kind == "waste" else "",
+        )
+        for _, uuid, kind, container, location, occurred, actor, quantity, unit, key, witness, *_ in lines
+    ]
+    state = dl.replay(initial, entries)
     assert all(report.holds for report in dl.identity_report(state))
-    stored = {str(c.pk): c for c in Container.objects.all()}
     for key, replayed in state.containers.items():
-        assert replayed.on_hand == stored[key].on_hand
-        assert replayed.in_use_total == sum((Decimal(q) for q in stored[key].in_use.values()), Decimal(0))
-        assert replayed.state.value == stored[key].state
+        row = stored[int(key)]
+        assert (replayed.on_hand, replayed.state.value, replayed.received) == (row.on_hand, row.state, True)
+        assert replayed.in_use_total == sum((Decimal(q) for q in row.in_use.values()), Decimal(0))
     # Per product and location: the chain of balances is unbroken and ends at the running balance.
-    last: dict[tuple[int, int], LedgerLine] = {}
+    last: dict[tuple[int, int], Decimal] = {}
     for line in lines:
-        key = (line.location_id, line.product_id)
+        key, (before, after, container_after) = (line[4], line[11]), line[12:15]
         if key in last:
-            assert line.product_before == last[key].product_after
-        assert line.product_after >= 0 and line.container_after >= 0
-        last[key] = line
+            assert before == last[key]
+        assert after >= 0 and container_after >= 0
+        last[key] = after
     for balance in StockBalance.objects.all():
         assert balance.on_hand >= 0 and balance.in_use >= 0
-        assert (
-            balance.on_hand + balance.in_use == last[(balance.location_id, balance.product_id)].product_after
-        )
-        held = Container.objects.filter(location=balance.location, product=balance.product)
+        assert balance.on_hand + balance.in_use == last[(balance.location_id, balance.product_id)]
+        held = [
+            c
+            for c in stored.values()
+            if (c.location_id, c.product_id) == (balance.location_id, balance.product_id)
+        ]
         assert balance.on_hand == sum(c.on_hand for c in held)
     draws = LedgerLine.objects.filter(kind="draw", session_uuid__isnull=False)
     sessions = dict(InfusionSession.objects.values_list("uuid", "status"))
