@@ -114,7 +114,9 @@ def open_requests_for_patient(patient_id: int, *, now: dt.datetime | None = None
             rater=MeasurementRequest.Rater.PATIENT,
             due_at__lte=now,
             expires_at__gt=now,
-        ).order_by("due_at", "instrument", "id")
+        )
+        .select_related("course__location")
+        .order_by("due_at", "instrument", "id")
     )
 
 

@@ -134,6 +134,21 @@ def test_the_link_walks_through_every_measure_due_at_the_same_time(clinic: Any) 
 
 
 @pytest.mark.django_db
+def test_link_page_queries_do_not_grow_with_the_number_of_open_questionnaires(
+    clinic: Any, django_assert_num_queries: Any
+) -> None:
+    request, url = sent_measure_link(clinic)
+    client = Client()
+    # Expect 3 queries: the token's request (with patient), the patient's open measures (with course and
+    # location) and the audit line of the opened link. No session: the page stores nothing in one.
+    with django_assert_num_queries(3) as one:
+        assert client.get(url).context["count"] == 1
+    _all_sent(request.course)
+    with django_assert_num_queries(len(one.captured_queries)):
+        assert client.get(url).context["count"] == 3
+
+
+@pytest.mark.django_db
 def test_a_link_cannot_answer_another_patients_measure(clinic: Any) -> None:
     mine, url = sent_measure_link(clinic)
     theirs, _ = sent_measure_link(clinic, patient_index=1)
