@@ -293,3 +293,22 @@ def test_my_appointments_query_count_is_pinned(
         grow,
         _items,
     )
+
+
+def test_calendar_feed_query_count_is_pinned(clinic: Any, django_assert_num_queries: Any) -> None:
+    from ketaflow.api.tests.routes import book
+    from ketaflow.api.tokens import calendar_feed_rotate
+
+    book(clinic)
+    url = f"/calendar/feed/{calendar_feed_rotate(user=clinic.user('paul'))}.ics"
+    client = Client()
+    client.get(url)
+    # Expect 3 queries: the feed token (+ user), the prescriber's appointments (+ location, type), the
+    # infusion sessions they prescribe (+ location).
+    with django_assert_num_queries(3):
+        small = client.get(url).content.decode()
+    for _ in range(5):
+        book(clinic)
+    with django_assert_num_queries(3):
+        large = client.get(url).content.decode()
+    assert large.count("BEGIN:VEVENT") == small.count("BEGIN:VEVENT") + 5
