@@ -189,7 +189,12 @@ class InfusionSession(ClinicalRecord):
 
     class Meta:
         ordering = ["starts_at", "id"]
-        indexes = [models.Index(fields=["location", "starts_at"]), models.Index(fields=["patient", "status"])]
+        indexes = [
+            models.Index(fields=["location", "starts_at"]),
+            models.Index(fields=["patient", "status"]),
+            # Analytics: a course's first/last given infusion (ketaflow/analytics/selectors.py).
+            models.Index(fields=["course", "starts_at"], name="treatment_session_course_start"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(ends_at__gt=models.F("starts_at")), name="session_end_after_start"

@@ -116,7 +116,7 @@ def test_csv_download_has_the_panel_table_and_is_audited_as_an_export(clinic: An
     assert rows[1:] == [["0", "2", "100.0", "1", "0", "1"], ["2", "1", "50.0", "1", "1", "0"]]
     event = AuditEvent.objects.get(action="export", object_type="analytics.panel")
     assert event.actor == mia
-    assert "drop-off CSV 2026-03-02..2026-03-15 at West Des Moines" == event.detail
+    assert event.detail == "drop-off CSV 2026-03-02..2026-03-15 at West Des Moines"
 
 
 @pytest.mark.parametrize("name", ["nina", "frank", "carl", "pat"])
