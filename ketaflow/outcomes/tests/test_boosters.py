@@ -139,6 +139,22 @@ def test_saving_a_score_refreshes_the_reviews_after_commit(
     assert BoosterReview.objects.filter(patient=patient, status=OPEN, instrument="phq9").count() == 1
 
 
+def test_stopping_the_course_supersedes_its_open_review_after_commit(
+    clinic: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    import ketaflow.outcomes.signals_progress  # noqa: F401
+    from ketaflow.treatment import services as treatment_services
+
+    patient, course, _ = _patient_with(clinic, RELAPSE)
+    [review] = boosters.booster_reviews_refresh(patient=patient)
+    with django_capture_on_commit_callbacks(execute=True):
+        treatment_services.course_status_set(
+            course=course, status=Course.Status.STOPPED, changed_by=clinic.user("paul"), reason="Moved away."
+        )
+    review.refresh_from_db()
+    assert review.status == BoosterReview.Status.SUPERSEDED
+
+
 def test_a_questionnaire_without_a_total_does_not_trigger_a_refresh(
     clinic: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
