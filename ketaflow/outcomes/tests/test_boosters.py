@@ -299,3 +299,21 @@ def test_only_prescribers_at_the_location_decide(clinic: Any, review: BoosterRev
 )
 def test_booster_session_count_from_the_plan(plan: str, count: int) -> None:
     assert boosters.booster_session_count(plan) == count
+
+
+def test_refresh_reads_a_fixed_number_of_queries_whatever_the_history(
+    clinic: Any, django_assert_num_queries: Any
+) -> None:
+    for index, days in enumerate((10, 80)):
+        patient = patient_at(clinic, clinic.wdm, index)
+        first = timezone.now() - dt.timedelta(days=days + 5)
+        started_course(clinic, patient, first=first, sessions=min(days // 2, 20), gap_days=1)
+        add_score(patient, "phq9", 20, first - dt.timedelta(days=1))
+        add_score(patient, "gad7", 15, first - dt.timedelta(days=1))
+        for day in range(1, days):  # a steady responder: nothing to suggest, nothing written
+            add_score(patient, "phq9", 4 + day % 2, first + dt.timedelta(days=day))
+            add_score(patient, "gad7", 3 + day % 2, first + dt.timedelta(days=day))
+        # Expect 9 queries: savepoint, patient lock, courses, sessions, booster courses, scores, missed measures,
+        # reviews, release.
+        with django_assert_num_queries(9):
+            assert boosters.booster_reviews_refresh(patient=patient) == []
