@@ -150,7 +150,7 @@ def open_urgent_tasks(*, location_ids: list[int]) -> QuerySet[UrgentTask]:
             location_id__in=location_ids,
         )
         .select_related("patient", "location", "assigned_to", "acknowledged_by", "escalated_to")
-        .order_by("status", "created_at", "id")
+        .order_by("-status", "created_at", "id")  # open before acknowledged
     )
 
 

@@ -344,7 +344,7 @@ def measurements_send_due(*, now: dt.datetime | None = None) -> int:
         MeasurementRequest.objects.filter(
             status=R.SCHEDULED, rater=MeasurementRequest.Rater.PATIENT, due_at__lte=now, expires_at__gt=now
         )
-        .select_related("patient")
+        .select_related("patient__preferred_location")
         .order_by("patient_id", "due_at", "instrument")
     )
     consented = _sms_consent({r.patient_id for r in candidates})
@@ -438,7 +438,7 @@ def measurements_remind_due(*, now: dt.datetime | None = None) -> int:
         for row in MeasurementRequest.objects.filter(
             status=R.SENT, reminder_count=0, expires_at__gt=now, rater=MeasurementRequest.Rater.PATIENT
         )
-        .select_related("patient")
+        .select_related("patient__preferred_location")
         .order_by("patient_id", "due_at", "instrument")
         if _reminder_due(row, now)
     ]

@@ -114,8 +114,10 @@ def _measure_post(
     answered_uuid = _as_uuid(request.POST.get("request"))
     if answered_uuid is None:
         return _link_error(request, services.NOT_YOURS)
+    if not link_alive:
+        return _link_error(request, services.LINK_EXPIRED)
     row = next((r for r in open_rows if r.uuid == answered_uuid), None)
-    if row is None or not link_alive:
+    if row is None:
         # Not open any more: ask the service why (answered, expired, someone else's); nothing is saved.
         try:
             services.measurement_answer(

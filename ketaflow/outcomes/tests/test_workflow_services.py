@@ -380,6 +380,19 @@ def test_check_ins_are_sent_by_the_sweep_once(clinic: Any, mailoutbox: Any) -> N
 
 
 @pytest.mark.django_db
+def test_check_in_gets_one_reminder_and_expires_unanswered(clinic: Any, mailoutbox: Any) -> None:
+    check_in, url = sent_check_in(clinic)
+    mailoutbox.clear()
+    late = check_in.sent_at + (check_in.expires_at - check_in.sent_at) * 3 / 4
+    assert services.check_ins_remind_due(now=late) == 1
+    assert services.check_ins_remind_due(now=late) == 0
+    assert len(mailoutbox) == 1 and url in mailoutbox[0].body and mailoutbox[0].subject.startswith("Reminder")
+    counts = services.outcomes_send_due(now=check_in.expires_at)
+    check_in.refresh_from_db()
+    assert counts["check_ins_expired"] == 1 and check_in.status == CheckIn.Status.EXPIRED
+
+
+@pytest.mark.django_db
 def test_check_in_flags_urinary_symptoms_and_a_drop_in_mood(clinic: Any) -> None:
     first, _ = sent_check_in(clinic)
     services.check_in_answer(
