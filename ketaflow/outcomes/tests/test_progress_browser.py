@@ -1,5 +1,6 @@
 """In a browser (tablet viewport, strict CSP): the progress page draws each trajectory as inline SVG with one point
-per score, the booster suggestion is shown with its reasons, and axe finds no serious problems. A screenshot goes
+per score, the booster suggestion is shown with its reasons, the prescriber books it through the series engine,
+and axe finds no serious problems. A screenshot goes
 to docs/img/progress-page.png (used by docs/outcomes-progress.md) and var/test-artifacts/."""
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ketaflow.outcomes.boosters import booster_reviews_refresh
+from ketaflow.outcomes.models import BoosterReview
 from ketaflow.outcomes.tests.progress_factories import RELAPSE, scores, started_course
 from ketaflow.testing import ARTIFACTS, axe_violations, browser_login
-from ketaflow.treatment.tests.factories import patient_at
+from ketaflow.treatment.models import InfusionSession
+from ketaflow.treatment.tests.factories import clear_for_infusion, patient_at
 
 pytestmark = [
     pytest.mark.browser,
@@ -26,8 +29,8 @@ pytestmark = [
 DOCS_IMG = Path(__file__).resolve().parents[3] / "docs" / "img"
 
 
-def test_clinician_sees_the_trajectory_and_the_booster_suggestion(clinic: Any, page: Any) -> None:
-    patient = patient_at(clinic, clinic.wdm)
+def test_clinician_sees_the_trajectory_and_books_the_suggested_booster(clinic: Any, page: Any) -> None:
+    patient = clear_for_infusion(clinic, patient_at(clinic, clinic.wdm))
     first = timezone.now() - dt.timedelta(days=70)
     started_course(clinic, patient, first=first)
     scores(patient, first, RELAPSE)
@@ -56,4 +59,18 @@ def test_clinician_sees_the_trajectory_and_the_booster_suggestion(clinic: Any, p
     page.screenshot(path=str(ARTIFACTS / "progress-page.png"), full_page=True)
     page.locator("#instrument-phq9").screenshot(path=str(DOCS_IMG / "progress-phq9.png"))
     assert axe_violations(page) == []
+
+    # The prescriber proposes one booster session through the series engine and books it.
+    page.get_by_role("link", name="Book a booster or decline").click()
+    page.get_by_role("button", name="Propose sessions").click()
+    book = page.get_by_role("button", name="Accept and book 1 session")
+    book.wait_for()
+    page.screenshot(path=str(ARTIFACTS / "progress-booster-proposal.png"), full_page=True)
+    assert axe_violations(page) == []
+    book.click()
+    page.wait_for_url(f"**/outcomes/patients/{patient.uuid}/progress/")
+    review = BoosterReview.objects.get(patient=patient, status=BoosterReview.Status.ACCEPTED)
+    assert InfusionSession.objects.filter(course=review.booked_course).count() == 1
+    assert page.locator(".booster").count() == 0  # nothing left to decide
+    assert page.locator('svg[data-instrument="phq9"] [data-kind="infusion"][data-done="false"]').count() == 1
     assert csp_errors == [] and page.console_errors == []
