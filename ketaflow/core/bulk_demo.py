@@ -310,6 +310,11 @@ def _dashed(hex32: str) -> str:
     return f"{hex32[:8]}-{hex32[8:12]}-{hex32[12:16]}-{hex32[16:20]}-{hex32[20:]}"
 
 
+def table_specs() -> dict[str, TableSpec]:
+    """Every table the generator writes, by the name used in its summary."""
+    return {**_specs(), **_ledger_specs()}
+
+
 def _specs() -> dict[str, TableSpec]:
     from ketaflow.intake.models import QuestionnaireResponse, RemsEnrollment
     from ketaflow.outcomes.models import MeasurementRequest
@@ -1585,8 +1590,6 @@ def _context(seed: int, end: dt.date) -> tuple[BulkContext, dict[str, TableSpec]
 
     ensure_seeded()
     load_demo_ledger()  # products and storage places (idempotent)
-    specs = _specs()
-    ledger_specs = _ledger_specs()
 
     def staff(role: str, location: Any) -> list[int]:
         ids = list(
@@ -1634,7 +1637,7 @@ def _context(seed: int, end: dt.date) -> tuple[BulkContext, dict[str, TableSpec]
             induction=row.induction_sessions,
             row=row,
         )
-    all_specs = {**specs, **ledger_specs}
+    all_specs = table_specs()
     clock = Clock(end)
     now_text = clock.text(clock.utc(clock.end_day - 1, 18 * 60))
     ctx = BulkContext(
@@ -1656,28 +1659,78 @@ def _context(seed: int, end: dt.date) -> tuple[BulkContext, dict[str, TableSpec]
 
 
 class _FastLoad:
-    """Cheaper durability while the load runs (a crash means re-running it): SQLite ``synchronous=OFF`` and a
-    bigger page cache; PostgreSQL ``synchronous_commit=off``. Constraints and triggers stay as they are."""
+    """Cheaper writes while the load runs; a crash means re-running it.
 
-    def __enter__(self) -> None:
-        self.active = not connection.in_atomic_block  # SQLite refuses these inside a transaction
-        if not self.active:
-            return
+    SQLite: ``synchronous=OFF`` and a bigger page cache (foreign keys stay on: SQLite checks them with one index
+    probe per row, which costs about what a later check would). PostgreSQL: ``synchronous_commit=off`` and, when
+    the role may, ``session_replication_role=replica`` for this session only. That skips the per-row
+    foreign-key triggers, which cost as much as the COPY itself; ``verify_foreign_keys`` then checks every new
+    row's references with one anti-join per table, and the load fails if any is dangling. No trigger is dropped
+    or changed (the ledger's append-only triggers fire on UPDATE and DELETE; the generator only inserts).
+    """
+
+    def __init__(self) -> None:
+        self.sqlite = self.replica = False
+
+    def __enter__(self) -> _FastLoad:
         with connection.cursor() as cursor:
-            if connection.vendor == "sqlite":
+            if (
+                connection.vendor == "sqlite" and not connection.in_atomic_block
+            ):  # refused inside a transaction
+                self.sqlite = True
                 cursor.execute("PRAGMA synchronous=OFF")
                 cursor.execute("PRAGMA cache_size=-262144")
             elif connection.vendor == "postgresql":
                 cursor.execute("SET synchronous_commit = off")
+                cursor.execute("SELECT current_setting('is_superuser') = 'on'")
+                self.replica = bool(cursor.fetchone()[0])
+                if self.replica:
+                    cursor.execute("SET session_replication_role = replica")
+        return self
 
     def __exit__(self, *exc: Any) -> None:
-        if not self.active:
+        if connection.vendor == "sqlite" and not self.sqlite:
             return
         with connection.cursor() as cursor:
-            if connection.vendor == "sqlite":
+            if self.sqlite:
                 cursor.execute("PRAGMA synchronous=NORMAL")
-            elif connection.vendor == "postgresql":
+            elif connection.vendor == "postgresql" and connection.connection is not None:
+                cursor.execute("SET session_replication_role = origin")
                 cursor.execute("SET synchronous_commit = on")
+
+
+def verify_foreign_keys(specs: dict[str, TableSpec], first_ids: dict[str, int]) -> list[str]:
+    """Dangling references among rows with ``id >= first_ids[name]``: one anti-join query per table."""
+    problems = []
+    with connection.cursor() as cursor:
+        for name, spec in specs.items():
+            if name not in first_ids:
+                continue
+            checks = []
+            joins = []
+            for n, f in enumerate(x for x in spec.model._meta.concrete_fields if x.is_relation):
+                target = f.related_model._meta.db_table
+                joins.append(f"LEFT JOIN {_quote(target)} p{n} ON p{n}.id = c.{_quote(f.column)}")
+                checks.append(f"(c.{_quote(f.column)} IS NOT NULL AND p{n}.id IS NULL)")
+            if not checks:
+                continue
+            where = " OR ".join(checks)
+            rows = f"{_quote(spec.table)} c {' '.join(joins)} WHERE c.id >= %s AND ({where})"
+            cursor.execute(f"SELECT COUNT(*) FROM {rows}", [first_ids[name]])  # noqa: S608 - model metadata
+            dangling = int(cursor.fetchone()[0])
+            if dangling:
+                problems.append(f"{spec.table}: {dangling} rows reference missing rows")
+    return problems
+
+
+class DanglingReference(RuntimeError):
+    pass
+
+
+def _check_references(specs: dict[str, TableSpec], first_ids: dict[str, int]) -> None:
+    problems = verify_foreign_keys(specs, first_ids)
+    if problems:
+        raise DanglingReference("; ".join(problems))
 
 
 def generate(
@@ -1700,22 +1753,28 @@ def generate(
     end = end or dt.datetime.now(dt.UTC).date()
     ctx, specs = _context(seed, end)
     first_index = Patient.objects.filter(chart_number__startswith=CHART_PREFIX).count()
-    with _FastLoad():
+    with _FastLoad() as fast:
         done = 0
         while done < patients:
             size = min(BATCH, patients - done)
             with transaction.atomic():
+                first_ids = {name: ctx.ids[name] for name in TABLE_ORDER}
                 batch = Batch()
                 _patients(ctx, batch, first_index + done, size)
                 for name in TABLE_ORDER:
                     ctx.writer.write(specs[name], batch.rows.get(name, []), name)
+                if fast.replica:
+                    _check_references(specs, first_ids)
             done += size
             if progress is not None:
                 progress(size)
             if on_rows is not None:
                 on_rows(ctx.writer.total)
         with transaction.atomic():
+            first_ids = {name: ctx.ids[name] for name in ("lots", "receipts", "containers", "ledger_lines")}
             _ledger(ctx, on_rows)
+            if fast.replica:
+                _check_references(specs, first_ids)
             schedule_changed()
         _reset_sequences(spec.model for spec in specs.values())
     if on_rows is not None:

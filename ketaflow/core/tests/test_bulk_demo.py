@@ -15,7 +15,7 @@ import pytest
 from django.db import connection, transaction
 from django.db.models import F, Q
 
-from ketaflow.core.bulk_demo import generate
+from ketaflow.core.bulk_demo import generate, table_specs, verify_foreign_keys
 from ketaflow.core.demo import load_demo
 from ketaflow.domain import instruments
 from ketaflow.domain import ledger as dl
@@ -33,13 +33,14 @@ END = dt.date(2026, 11, 25)
 
 
 def _fk_violations() -> list[Any]:
+    everything = dict.fromkeys(table_specs(), 0)
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute("PRAGMA foreign_key_check")
-            return list(cursor.fetchall())
+            return list(cursor.fetchall()) + verify_foreign_keys(table_specs(), everything)
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # raises on any pending violation
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-        return []
+    return verify_foreign_keys(table_specs(), everything)
 
 
 def _check_sessions(n: int) -> None:
@@ -235,6 +236,26 @@ def test_same_seed_same_history_and_a_second_run_continues() -> None:
     assert snapshot() == taken and again["rows"] == first["rows"]
     generate(patients=10, seed=6, end=END)
     assert Patient.objects.filter(chart_number__startswith="BULK-").count() == 50
+
+
+@pytest.mark.django_db
+def test_a_dangling_reference_is_reported() -> None:
+    load_demo(patients=0, extras=False)
+    generate(patients=30, seed=3, end=END)
+    first = dict.fromkeys(table_specs(), 0)
+    assert verify_foreign_keys(table_specs(), first) == []
+    reading = VitalsReading.objects.order_by("id").last()
+    assert reading is not None
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Deferred constraints let the bad row in until commit; the check sees it before.
+        cursor.execute(
+            "UPDATE treatment_vitalsreading SET session_id = %s WHERE id = %s",
+            [reading.session_id + 10**6, reading.pk],
+        )
+        assert verify_foreign_keys(table_specs(), first) == [
+            "treatment_vitalsreading: 1 rows reference missing rows"
+        ]
+        transaction.set_rollback(True)
 
 
 def test_negative_patient_count_exits_2_with_one_line() -> None:
