@@ -50,8 +50,10 @@ run: demo
 	  measures=$$!; trap "kill $$worker $$sweep $$measures 2>/dev/null" EXIT INT TERM; \
 	  DEBUG=1 $(BIN)/ketaflow runserver $(HOST):$(PORT)
 
+# The production topology on 127.0.0.1 (docs/scaling.md): PostgreSQL, gunicorn, task workers, reminder sweep.
+# `make run-prod TASKS=rq` runs the tasks on Redis (django-tasks-rq) instead of the database queue.
 run-prod: install
-	bash scripts/run-prod.sh
+	TASKS="$(or $(TASKS),db)" bash scripts/run-prod.sh
 
 lint: install
 	$(BIN)/ruff check ketaflow bench tests

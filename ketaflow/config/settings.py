@@ -95,7 +95,15 @@ TEMPLATES = [
 ]
 
 DEFAULT_DB_URL = f"sqlite:///{VAR_DIR / 'ketaflow.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(env_str("DATABASE_URL", DEFAULT_DB_URL), conn_max_age=60)}
+# Persistent connections (one per worker thread, reused for CONN_MAX_AGE seconds, checked before reuse) save a
+# PostgreSQL connection set-up on every request.
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_str("DATABASE_URL", DEFAULT_DB_URL),
+        conn_max_age=env_int("CONN_MAX_AGE", 600),
+        conn_health_checks=True,
+    )
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
@@ -179,19 +187,28 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Ketaflow <no-reply@ketaflow.invalid>")
 SMS_BACKEND = env_str("SMS_BACKEND", "ketaflow.core.sms.ConsoleSmsBackend")
 
-TASKS = {
-    "default": {
-        "BACKEND": env_str(
-            "TASKS_BACKEND",
-            "django_tasks.backends.immediate.ImmediateBackend"
-            if TESTING
-            else "django_tasks_db.DatabaseBackend",
-        ),
-    }
-}
+TASKS_BACKEND = env_str(
+    "TASKS_BACKEND",
+    "django_tasks.backends.immediate.ImmediateBackend" if TESTING else "django_tasks_db.DatabaseBackend",
+)
+TASKS = {"default": {"BACKEND": TASKS_BACKEND}}
 # Outcomes: an urgent safety task nobody acknowledged within this many minutes escalates to the manager.
 OUTCOMES_ESCALATE_AFTER_MINUTES = env_int("OUTCOMES_ESCALATE_AFTER_MINUTES", 30)
 RQ_QUEUES = {"default": {"URL": env_str("REDIS_URL", "redis://127.0.0.1:6379/0")}}
+if TASKS_BACKEND.startswith("django_tasks_rq."):
+    # Scale-out option (docs/scaling.md): tasks go to Redis and `ketaflow rqworker default --with-scheduler`
+    # runs them; the worker command and the backend's checks come with the django-rq app.
+    INSTALLED_APPS.append("django_rq")
+
+# The default cache holds the rate-limit counters (public forms, API log-in failures). Per-process memory is
+# exact for one process only; with several gunicorn workers or machines set CACHE_URL=redis://.../1 so every
+# worker counts in one place.
+CACHE_URL = env_str("CACHE_URL", "")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    if CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
 
 # Security headers. Cookies are secure and HSTS is on whenever DEBUG is off and HTTPS is expected.
 SECURE_HTTPS = env_bool("SECURE_HTTPS", not DEBUG and not TESTING)
