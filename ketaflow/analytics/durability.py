@@ -29,6 +29,7 @@ OUTCOMES = {
         (Pathway.IV_KETAMINE_DEPRESSION, Pathway.ESKETAMINE_NASAL),
     ),
     "pain": ("Pain relief (NRS)", "nrs", (Pathway.IV_KETAMINE_PAIN,)),
+    "pain_peg": ("Pain relief (PEG-3)", "peg3", (Pathway.IV_KETAMINE_PAIN,)),
 }
 GROUPINGS = {
     "overall": "Overall",

@@ -351,6 +351,8 @@ def time_to_care(f: Filters) -> Panel:
     patient with MIN, ranked with a window function).
     """
     in_cohort = {
+        # Events before the range cannot follow a first contact inside it; this bound lets PostgreSQL skip them.
+        "starts_at__gte": f.since,
         "patient__entered_in_error": False,
         "patient__preferred_location_id__in": f.location_ids,
         "patient__created_at__gte": f.since,

@@ -113,7 +113,7 @@ def durability(request: HttpRequest) -> HttpResponse:
     }
     choice_errors = []
     if outcome not in OUTCOMES:
-        choice_errors.append("Choose depression or pain relief.")
+        choice_errors.append("Choose depression or pain relief (NRS or PEG-3).")
     if grouping not in GROUPINGS:
         choice_errors.append("Choose how to group the curves.")
     context["choice_errors"] = choice_errors

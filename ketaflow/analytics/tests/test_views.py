@@ -133,7 +133,7 @@ def test_durability_page_shows_the_table_and_chart(clinic: Any, client: Any) -> 
     assert "Durability of response" in response.content.decode()
     bad = client.get(reverse("analytics:durability"), {**QUERY, "outcome": "mood"})
     assert bad.status_code == 400
-    assert "Choose depression or pain relief." in bad.content.decode()
+    assert "Choose depression or pain relief (NRS or PEG-3)." in bad.content.decode()
 
 
 def test_range_defaults_to_the_last_90_days(clinic: Any, client: Any) -> None:
