@@ -57,10 +57,15 @@ def _after_commit(callback: Any) -> None:
         transaction.on_commit(callback, robust=True)
 
 
-def session_saved(sender: Any, instance: Any, **kwargs: Any) -> None:
+# Statuses that can change a course's calendar; the steps of a running session (arrived ... ready) cannot.
+CALENDAR_STATUSES = frozenset({"booked", "cancelled", "missed"})
+
+
+def session_saved(sender: Any, instance: Any, created: bool = False, **kwargs: Any) -> None:
     if kwargs.get("raw"):
         return
-    _after_commit(_Rebuild(instance.course_id))
+    if created or instance.status in CALENDAR_STATUSES or instance.entered_in_error:
+        _after_commit(_Rebuild(instance.course_id))
     if instance.status == "discharged":
         _after_commit(_CheckIn(instance.pk))
 

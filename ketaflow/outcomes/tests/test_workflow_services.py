@@ -133,6 +133,22 @@ def test_saving_a_session_rebuilds_the_schedule_after_commit(
 
 
 @pytest.mark.django_db
+def test_steps_of_a_running_session_do_not_rebuild_the_schedule(
+    clinic: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        _, sessions = course_with_sessions(clinic, count=1)
+    with django_capture_on_commit_callbacks() as callbacks:
+        sessions[0].status = InfusionSession.Status.ARRIVED
+        sessions[0].save()
+    assert callbacks == []
+    with django_capture_on_commit_callbacks() as callbacks:
+        sessions[0].status = InfusionSession.Status.MISSED
+        sessions[0].save()
+    assert len(callbacks) == 1
+
+
+@pytest.mark.django_db
 def test_booking_a_series_through_the_engine_builds_the_schedule(
     clinic: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
