@@ -1,15 +1,10 @@
-"""Outcomes work for the task worker (django-tasks): schedule rebuilds, the send sweep, escalation."""
+"""Outcomes work for the task worker (django-tasks): the send sweep and the escalation of urgent tasks."""
 
 from __future__ import annotations
 
 from django_tasks import task
 
 from ketaflow.outcomes import services
-
-
-@task()
-def course_schedule_rebuild_task(course_id: int) -> dict[str, int]:
-    return services.course_schedule_rebuild(course_id=course_id)
 
 
 @task()
