@@ -19,7 +19,9 @@ import datetime as dt
 import hashlib
 import json
 import math
+import queue
 import random
+import threading
 import time
 import zoneinfo
 from collections.abc import Callable, Iterable
@@ -256,6 +258,7 @@ class Site:
     custodian_id: int
     chair_ids: list[int]
     storage_id: int
+    chair_number: int
 
 
 @dataclass
@@ -316,6 +319,7 @@ def table_specs() -> dict[str, TableSpec]:
 
 
 def _specs() -> dict[str, TableSpec]:
+    from ketaflow.clinics.models import Chair
     from ketaflow.intake.models import QuestionnaireResponse, RemsEnrollment
     from ketaflow.outcomes.models import MeasurementRequest
     from ketaflow.patients.models import Patient
@@ -324,6 +328,7 @@ def _specs() -> dict[str, TableSpec]:
 
     stamp = ("id", "uuid", "created_at", "updated_at")
     return {
+        "chairs": TableSpec(Chair, stamp + ("location_id", "label")),
         "patients": TableSpec(
             Patient,
             stamp
@@ -607,7 +612,9 @@ def _course_plan(ctx: BulkContext, protocol: ProtocolInfo, response: str) -> lis
     return gaps
 
 
-def _allocate_chair(ctx: BulkContext, site_index: int, day: int, minutes: int) -> tuple[int, int]:
+def _allocate_chair(
+    ctx: BulkContext, batch: Batch, site_index: int, day: int, minutes: int
+) -> tuple[int, int]:
     """Pack sessions into chairs, one after the other within opening hours; add chairs when a day is full."""
     fill = ctx.chair_fill.get((site_index, day))
     if fill is None:
@@ -619,20 +626,22 @@ def _allocate_chair(ctx: BulkContext, site_index: int, day: int, minutes: int) -
     fill[1] += minutes
     site = ctx.sites[site_index]
     while fill[0] >= len(site.chair_ids):
-        _add_chair(site)
+        # A busier practice needs more chairs: "Chair 5", "Chair 6"... (written with this batch).
+        chair_id = ctx.take("chairs")
+        site.chair_number += 1
+        batch.add(
+            "chairs",
+            (
+                chair_id,
+                ctx.uuid("chairs", chair_id),
+                ctx.now_text,
+                ctx.now_text,
+                site.location_id,
+                f"Chair {site.chair_number}",
+            ),
+        )
+        site.chair_ids.append(chair_id)
     return site.chair_ids[fill[0]], start
-
-
-def _add_chair(site: Site) -> None:
-    from ketaflow.clinics.models import Chair
-
-    number = len(site.chair_ids) + 1
-    while True:
-        chair, _ = Chair.objects.get_or_create(location_id=site.location_id, label=f"Chair {number}")
-        if chair.pk not in site.chair_ids:
-            site.chair_ids.append(chair.pk)
-            return
-        number += 1
 
 
 def _course(
@@ -668,7 +677,7 @@ def _course(
     while plan_index <= len(gaps):
         if day >= end_day:
             break
-        chair_id, local_start = _allocate_chair(ctx, site_index, day, block)
+        chair_id, local_start = _allocate_chair(ctx, batch, site_index, day, block)
         starts = clock.utc(day, local_start)
         ends = starts + block
         if first_start is None:
@@ -1564,6 +1573,7 @@ def _ledger(ctx: BulkContext, on_rows: Callable[[int], None] | None) -> None:
 
 # -- putting it together -------------------------------------------------------------------------------------------
 TABLE_ORDER = (
+    "chairs",
     "patients",
     "appointments",
     "courses",
@@ -1610,6 +1620,7 @@ def _context(seed: int, end: dt.date) -> tuple[BulkContext, dict[str, TableSpec]
                 nurse_ids=staff(Role.NURSE, location),
                 desk_id=staff(Role.FRONT_DESK, location)[0],
                 custodian_id=staff(Role.CUSTODIAN, location)[0],
+                chair_number=_last_chair_number(location),
                 chair_ids=list(
                     Chair.objects.filter(location=location, is_active=True)
                     .order_by("id")
@@ -1656,6 +1667,17 @@ def _context(seed: int, end: dt.date) -> tuple[BulkContext, dict[str, TableSpec]
         dosing_version=dosing.VERSION,
     )
     return ctx, all_specs
+
+
+def _last_chair_number(location: Any) -> int:
+    from ketaflow.clinics.models import Chair
+
+    numbers = [0]
+    for label in Chair.objects.filter(location=location).values_list("label", flat=True):
+        head, _, tail = label.rpartition(" ")
+        if head == "Chair" and tail.isdigit():
+            numbers.append(int(tail))
+    return max(numbers)
 
 
 class _FastLoad:
@@ -1727,6 +1749,61 @@ class DanglingReference(RuntimeError):
     pass
 
 
+class _Sink:
+    """Writes each batch of rows in its own transaction, inline or on a writer thread.
+
+    The writer thread has its own database connection, so generating the next batch in Python overlaps writing
+    this one (SQLite releases the GIL while it steps through rows; PostgreSQL parses COPY in its own process).
+    It is used only outside a transaction (never inside a test's): another connection could not see the test's
+    rows. The queue holds one batch, so memory stays bounded.
+    """
+
+    def __init__(self, ctx: BulkContext, specs: dict[str, TableSpec], *, threaded: bool) -> None:
+        self.ctx, self.specs, self.threaded = ctx, specs, threaded
+        self.error: BaseException | None = None
+        self.queue: queue.Queue[Any] = queue.Queue(maxsize=1)
+        self.thread: threading.Thread | None = None
+        if threaded:
+            self.thread = threading.Thread(target=self._run, name="bulk-demo-writer", daemon=True)
+            self.thread.start()
+
+    def put(self, rows: dict[str, list[tuple[Any, ...]]], first_ids: dict[str, int], fast: _FastLoad) -> None:
+        if not self.threaded:
+            self._write(rows, first_ids, fast)
+            return
+        if self.error is not None:
+            raise self.error
+        self.queue.put((rows, first_ids))
+
+    def close(self) -> None:
+        if self.thread is not None:
+            self.queue.put(None)
+            self.thread.join()
+        if self.error is not None:
+            raise self.error
+
+    def _write(
+        self, rows: dict[str, list[tuple[Any, ...]]], first_ids: dict[str, int], fast: _FastLoad
+    ) -> None:
+        with transaction.atomic():
+            for name in TABLE_ORDER:
+                self.ctx.writer.write(self.specs[name], rows.get(name, []), name)
+            if fast.replica:
+                _check_references(self.specs, first_ids)
+
+    def _run(self) -> None:
+        try:
+            with _FastLoad() as fast:
+                while (item := self.queue.get()) is not None:
+                    self._write(*item, fast)
+        except BaseException as exc:  # noqa: BLE001 - handed to the main thread, which raises it
+            self.error = exc
+            while self.queue.get() is not None:  # let the producer finish its put() and see the error
+                pass
+        finally:
+            connection.close()
+
+
 def _check_references(specs: dict[str, TableSpec], first_ids: dict[str, int]) -> None:
     problems = verify_foreign_keys(specs, first_ids)
     if problems:
@@ -1740,6 +1817,7 @@ def generate(
     progress: Callable[[int], None] | None = None,
     on_rows: Callable[[int], None] | None = None,
     end: dt.date | None = None,
+    threaded: bool | None = None,
 ) -> dict[str, Any]:
     """Create ``patients`` synthetic patients with three years of history ending the day before ``end`` (today).
 
@@ -1753,23 +1831,25 @@ def generate(
     end = end or dt.datetime.now(dt.UTC).date()
     ctx, specs = _context(seed, end)
     first_index = Patient.objects.filter(chart_number__startswith=CHART_PREFIX).count()
+    if threaded is None:
+        threaded = not connection.in_atomic_block and connection.settings_dict["NAME"] != ":memory:"
     with _FastLoad() as fast:
-        done = 0
-        while done < patients:
-            size = min(BATCH, patients - done)
-            with transaction.atomic():
+        sink = _Sink(ctx, specs, threaded=threaded)
+        try:
+            done = 0
+            while done < patients:
+                size = min(BATCH, patients - done)
                 first_ids = {name: ctx.ids[name] for name in TABLE_ORDER}
                 batch = Batch()
                 _patients(ctx, batch, first_index + done, size)
-                for name in TABLE_ORDER:
-                    ctx.writer.write(specs[name], batch.rows.get(name, []), name)
-                if fast.replica:
-                    _check_references(specs, first_ids)
-            done += size
-            if progress is not None:
-                progress(size)
-            if on_rows is not None:
-                on_rows(ctx.writer.total)
+                sink.put(batch.rows, first_ids, fast)
+                done += size
+                if progress is not None:
+                    progress(size)
+                if on_rows is not None:
+                    on_rows(ctx.writer.total)
+        finally:
+            sink.close()
         with transaction.atomic():
             first_ids = {name: ctx.ids[name] for name in ("lots", "receipts", "containers", "ledger_lines")}
             _ledger(ctx, on_rows)
