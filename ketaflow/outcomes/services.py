@@ -152,7 +152,11 @@ def course_schedule_rebuild(*, course_id: int, now: dt.datetime | None = None) -
     """
     now = now or timezone.now()
     with transaction.atomic():
-        course = Course.objects.select_for_update().select_related("protocol", "patient").get(pk=course_id)
+        course = (
+            Course.objects.select_for_update(of=("self",))
+            .select_related("protocol", "patient")
+            .get(pk=course_id)
+        )
         sessions = list(
             InfusionSession.objects.current()
             .filter(course_id=course.pk)
@@ -711,7 +715,7 @@ def measurement_answer(
     now = now or timezone.now()
     with transaction.atomic():
         row = (
-            MeasurementRequest.objects.select_for_update()
+            MeasurementRequest.objects.select_for_update(of=("self",))
             .select_related("patient", "course__location")
             .filter(
                 uuid=request_uuid, patient_id=token_request.patient_id, rater=MeasurementRequest.Rater.PATIENT
@@ -770,7 +774,11 @@ def clinician_measure_record(
     ensure_perm(recorded_by, Perm.RECORD_CLINICAL)
     ensure_location(recorded_by, request.course.location_id)
     with transaction.atomic():
-        row = MeasurementRequest.objects.select_for_update().select_related("patient").get(pk=request.pk)
+        row = (
+            MeasurementRequest.objects.select_for_update(of=("self",))
+            .select_related("patient")
+            .get(pk=request.pk)
+        )
         if row.rater != MeasurementRequest.Rater.CLINICIAN:
             raise PermissionDenied("Only clinician-rated measures are recorded here.")
         if row.status != R.SCHEDULED or row.expires_at <= now or row.due_at > now:
@@ -831,7 +839,7 @@ def check_in_answer(
     now = now or timezone.now()
     with transaction.atomic():
         row = (
-            CheckIn.objects.select_for_update()
+            CheckIn.objects.select_for_update(of=("self",))
             .select_related("patient", "session__location")
             .get(pk=check_in.pk)
         )
