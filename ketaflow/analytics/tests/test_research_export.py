@@ -185,3 +185,21 @@ def test_command_writes_csv_and_fhir_and_refuses_bad_input(clinic: Any, tmp_path
     with pytest.raises(CommandError):
         call_command("research_export", "--format", "xml", "--out", str(tmp_path / "y.zip"))
     assert not (tmp_path / "x.zip").exists()
+
+
+def test_streamed_fhir_file_is_one_valid_bundle(clinic: Any) -> None:
+    from fhir.resources.R4B.bundle import Bundle
+
+    _dataset(clinic)
+    buffer = io.BytesIO()
+    counts = research.write_fhir(buffer, location_ids=[clinic.wdm.pk], secret=SECRET)
+    bundle = json.loads(buffer.getvalue())
+    assert counts == {
+        "Patient": 1,
+        "CarePlan": 1,
+        "MedicationAdministration": 1,
+        "Observation": 2,
+        "AdverseEvent": 1,
+    }
+    assert len(bundle["entry"]) == 6
+    Bundle.model_validate(bundle)  # the whole file, entries included, as a receiver would check it
