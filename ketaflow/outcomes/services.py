@@ -18,7 +18,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import logging
-from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
@@ -340,40 +339,62 @@ def _instrument_titles(rows: list[MeasurementRequest]) -> list[str]:
     return [instruments.get_instrument(r.instrument).title for r in rows]
 
 
+def _lock_patient(patient_id: int) -> None:
+    """Serialise sweeps per patient, so concurrent workers never split one patient's message in two."""
+    Patient.objects.select_for_update().filter(pk=patient_id).values_list("pk", flat=True).first()
+
+
+def _patient_due(patient_id: int, now: dt.datetime) -> Any:
+    return MeasurementRequest.objects.filter(
+        patient_id=patient_id,
+        status=R.SCHEDULED,
+        rater=MeasurementRequest.Rater.PATIENT,
+        due_at__lte=now,
+        expires_at__gt=now,
+    ).order_by("due_at", "instrument", "id")
+
+
 def measurements_send_due(*, now: dt.datetime | None = None) -> int:
     """Send every patient-rated measure whose window is open: one message per patient, one link that walks
-    through all of them. Returns how many measures were sent."""
+    through all of them. Returns how many measures were sent.
+
+    Each patient's rows are claimed in one short transaction holding the patient's row lock (conditional
+    UPDATE per row inside it), then the message goes out after commit: never twice, never split.
+    """
     now = now or timezone.now()
-    candidates = list(
-        MeasurementRequest.objects.filter(
+    patients = {
+        row.patient_id: row.patient
+        for row in MeasurementRequest.objects.filter(
             status=R.SCHEDULED, rater=MeasurementRequest.Rater.PATIENT, due_at__lte=now, expires_at__gt=now
         )
         .select_related("patient__preferred_location")
-        .order_by("patient_id", "due_at", "instrument")
-    )
-    consented = _sms_consent({r.patient_id for r in candidates})
-    by_patient: dict[int, list[tuple[MeasurementRequest, str]]] = defaultdict(list)
-    for row in candidates:
-        channels = _channels(row.patient, consented)
+        .order_by("patient_id")
+    }
+    consented = _sms_consent(patients)
+    sent = 0
+    for patient_id, patient in patients.items():
+        channels = _channels(patient, consented)
         if not channels:
             continue  # nowhere to send: the window runs out and the measure expires
-        raw = _claim_send(MeasurementRequest, row, now, "m", channels)
-        if raw is not None:
-            by_patient[row.patient_id].append((row, raw))
-    sent = 0
-    for claimed in by_patient.values():
+        with transaction.atomic():
+            _lock_patient(patient_id)
+            claimed = []
+            for row in _patient_due(patient_id, now):
+                raw = _claim_send(MeasurementRequest, row, now, "m", channels)
+                if raw is not None:
+                    claimed.append((row, raw))
+        if not claimed:
+            continue
         rows = [row for row, _ in claimed]
-        patient = rows[0].patient
         url = measurement_link_url(claimed[0][1])
-        closes = min(r.expires_at for r in rows)
-        context = _message_context(patient, rows, url, closes, reminder=False)
-        _deliver(patient, rows[0].channels, "Questionnaires from your clinic", "measurement", context)
+        context = _message_context(patient, rows, url, min(r.expires_at for r in rows), reminder=False)
+        _deliver(patient, channels, "Questionnaires from your clinic", "measurement", context)
         for row in rows:
             audit(
                 Action.UPDATE,
                 obj=row,
                 patient_uuid=patient.uuid,
-                detail=f"{row.instrument} link sent by {', '.join(row.channels)}",
+                detail=f"{row.instrument} link sent by {', '.join(channels)}",
                 actor_label="outcomes sender",
             )
         sent += len(rows)
@@ -436,25 +457,30 @@ def _reminder_due(row: Any, now: dt.datetime) -> bool:
 
 
 def measurements_remind_due(*, now: dt.datetime | None = None) -> int:
+    """One reminder per patient for the measures half-way to expiry, claimed like the first send."""
     now = now or timezone.now()
-    candidates = [
-        row
-        for row in MeasurementRequest.objects.filter(
-            status=R.SENT, reminder_count=0, expires_at__gt=now, rater=MeasurementRequest.Rater.PATIENT
-        )
-        .select_related("patient__preferred_location")
-        .order_by("patient_id", "due_at", "instrument")
+    open_sent = MeasurementRequest.objects.filter(
+        status=R.SENT, reminder_count=0, expires_at__gt=now, rater=MeasurementRequest.Rater.PATIENT
+    )
+    patients = {
+        row.patient_id: row.patient
+        for row in open_sent.select_related("patient__preferred_location").order_by("patient_id")
         if _reminder_due(row, now)
-    ]
-    by_patient: dict[int, list[MeasurementRequest]] = defaultdict(list)
-    for row in candidates:
-        claimed = MeasurementRequest.objects.filter(pk=row.pk, status=R.SENT, reminder_count=0).update(
-            reminder_count=1, reminded_at=now, updated_at=now
-        )
-        if claimed:
-            by_patient[row.patient_id].append(row)
-    for rows in by_patient.values():
-        patient = rows[0].patient
+    }
+    reminded = 0
+    for patient_id, patient in patients.items():
+        with transaction.atomic():
+            _lock_patient(patient_id)
+            rows = []
+            for row in open_sent.filter(patient_id=patient_id).order_by("due_at", "instrument", "id"):
+                if not _reminder_due(row, now):
+                    continue
+                if MeasurementRequest.objects.filter(pk=row.pk, status=R.SENT, reminder_count=0).update(
+                    reminder_count=1, reminded_at=now, updated_at=now
+                ):
+                    rows.append(row)
+        if not rows:
+            continue
         url = measurement_link_url(_raw_token("m", rows[0]))
         context = _message_context(patient, rows, url, min(r.expires_at for r in rows), reminder=True)
         _deliver(
@@ -467,7 +493,8 @@ def measurements_remind_due(*, now: dt.datetime | None = None) -> int:
             detail=f"reminder sent for {', '.join(r.instrument for r in rows)}",
             actor_label="outcomes sender",
         )
-    return sum(len(rows) for rows in by_patient.values())
+        reminded += len(rows)
+    return reminded
 
 
 def check_ins_send_due(*, now: dt.datetime | None = None) -> int:
