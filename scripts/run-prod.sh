@@ -74,6 +74,11 @@ done
 # The sweep sends reminders whose deferred task was lost (or a backend that cannot defer); idempotent.
 $BIN/ketaflow send_reminders --every 300 >"$KETAFLOW_VAR_DIR/reminders.log" 2>&1 &
 children+=($!)
+if [ -f ketaflow/outcomes/management/commands/send_measurements.py ]; then
+  # Outcome measurement requests that fell due (as `make run` does).
+  $BIN/ketaflow send_measurements --every 300 >"$KETAFLOW_VAR_DIR/measurements.log" 2>&1 &
+  children+=($!)
+fi
 
 access=()
 [ "${ACCESS_LOG:-1}" = 1 ] && access=(--access-logfile -)

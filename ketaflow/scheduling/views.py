@@ -49,20 +49,31 @@ def _group_slots(slots: list[domain.Slot], locations: dict[int, Location]) -> li
     for slot in slots:
         location = locations[int(slot.location_id)]
         local = timezone.localtime(slot.start, location.tz)
+        provider = providers.get(slot.provider_id)
+        # Labels formatted here once: a week of free times is a few hundred buttons, and template filters
+        # on each of them were most of the booking page's render time.
         item = {
             "slot": slot,
             "local": local,
-            "provider": providers.get(slot.provider_id),
+            "provider": provider,
+            "provider_uuid": str(provider.uuid) if provider else "",
             "location": location,
             "iso": slot.start.isoformat(),
+            "time_label": f"{local:%-I:%M %p}",
         }
         days.setdefault(local.date(), OrderedDict()).setdefault(slot.provider_id, []).append(item)
     return [
         {
             "day": day,
+            "day_label": f"{day:%A %B %-d}",
             "slots": [item for items in by_provider.values() for item in items],
             "providers": [
-                {"provider": items[0]["provider"], "slots": items} for items in by_provider.values()
+                {
+                    "provider": items[0]["provider"],
+                    "name": items[0]["provider"].display_name if items[0]["provider"] else "",
+                    "slots": items,
+                }
+                for items in by_provider.values()
             ],
         }
         for day, by_provider in days.items()
