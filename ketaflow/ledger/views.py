@@ -8,7 +8,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from ketaflow.accounts.roles import Perm
 from ketaflow.core.audit import Action, audit
+from ketaflow.core.paging import seek_page
 from ketaflow.core.permissions import ensure_perm, staff_required
 from ketaflow.domain import ledger as dl
 from ketaflow.ledger import selectors, services
@@ -102,7 +102,7 @@ def report(request: HttpRequest, report: str) -> HttpResponse:
             },
             f"ketaflow-{report}-{location.slug}.pdf",
         )
-    page = Paginator(lines, 100).get_page(request.GET.get("page"))
+    page = seek_page(lines, request.GET.get("page"), 100)
     return render(
         request,
         "ledger/report.html",
