@@ -13,7 +13,8 @@ TOTP) and gets an API token, then measures in one run:
 4. the same mix at saturation (no think time): the most requests per second the machine serves.
 
 Environment: LOAD_SECONDS (per phase, default 10), LOAD_CLIENTS (8), LOAD_USERS (40), LOAD_THINK (1.0 s mean),
-LOAD_PATIENTS (2000), WEB_CONCURRENCY (3), TASKS (db|rq), LOAD_FRESH=1 to rebuild the database.
+LOAD_PATIENTS (100,000; the database is kept between runs and rebuilt when it holds fewer), LOAD_DB
+(ketaflow_load), WEB_CONCURRENCY (3), TASKS (db|rq), LOAD_FRESH=1 to rebuild the database.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ SECONDS = float(os.environ.get("LOAD_SECONDS", "10"))
 CLIENTS = int(os.environ.get("LOAD_CLIENTS", "8"))
 USERS = int(os.environ.get("LOAD_USERS", "40"))
 THINK = float(os.environ.get("LOAD_THINK", "1.0"))
-PATIENTS = int(os.environ.get("LOAD_PATIENTS", "2000"))
+PATIENTS = int(os.environ.get("LOAD_PATIENTS", "100000"))
 WORKERS = int(os.environ.get("WEB_CONCURRENCY", os.environ.get("WORKERS", "3")))
 TASKS = os.environ.get("TASKS", "db")
 DB = os.environ.get("LOAD_DB", "ketaflow_load")
@@ -73,8 +74,14 @@ def server_env() -> dict[str, str]:
 
 
 def start_topology() -> subprocess.Popen[bytes]:
-    if os.environ.get("LOAD_FRESH") == "1":
-        psql(f"DROP DATABASE IF EXISTS {DB}")
+    exists = psql(f"SELECT 1 FROM pg_database WHERE datname = '{DB}'") == "1"
+    try:
+        have = int(psql("SELECT count(*) FROM patients_patient", DB)) if exists else 0
+    except subprocess.CalledProcessError:  # created but never migrated
+        have = 0
+    if exists and (os.environ.get("LOAD_FRESH") == "1" or have < PATIENTS):
+        # A smaller history cannot be topped up (chart numbers would collide): load it again from scratch.
+        psql(f"DROP DATABASE {DB}")
     env = {
         **server_env(),
         "KETAFLOW_PROD_DB": DB,
