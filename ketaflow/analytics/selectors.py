@@ -8,11 +8,13 @@ raw sessions, consultations or scores. docs/analytics.md defines each figure.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.db import connection, transaction
 from django.db.models import (
     Case,
     Count,
@@ -91,6 +93,22 @@ class Panel:
     rows: list[dict[str, Any]]
     note: str = ""
     chart: dict[str, Any] = field(default_factory=dict)
+
+
+@contextmanager
+def no_jit() -> Iterator[None]:
+    """On PostgreSQL, run the enclosed queries without JIT compilation (``SET LOCAL jit = off``).
+
+    The panels' plans are estimated as expensive (many correlated subqueries), which makes PostgreSQL spend
+    seconds compiling them while the queries themselves take tens of milliseconds per thousand rows
+    (docs/analytics.md). Elsewhere nothing changes.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")
+        yield
 
 
 def _pct(part: float | None, whole: float | None) -> float | None:
@@ -708,15 +726,28 @@ def measurement_completion(f: Filters) -> Panel:
     )
 
 
+def _without_jit(selector: Callable[[Filters], Panel]) -> Callable[[Filters], Panel]:
+    def run(f: Filters) -> Panel:
+        with no_jit():
+            return selector(f)
+
+    run.__doc__ = selector.__doc__
+    run.__name__ = selector.__name__
+    return run
+
+
 PANELS: dict[str, Callable[[Filters], Panel]] = {
-    "chair-utilisation": chair_utilisation,
-    "no-shows": no_shows,
-    "drop-off": drop_off,
-    "time-to-care": time_to_care,
-    "response": response_rates,
-    "adverse-events": adverse_events,
-    "rems": rems_on_time,
-    "completion": measurement_completion,
+    slug: _without_jit(selector)
+    for slug, selector in {
+        "chair-utilisation": chair_utilisation,
+        "no-shows": no_shows,
+        "drop-off": drop_off,
+        "time-to-care": time_to_care,
+        "response": response_rates,
+        "adverse-events": adverse_events,
+        "rems": rems_on_time,
+        "completion": measurement_completion,
+    }.items()
 }
 PANEL_TITLES = {
     "chair-utilisation": "Chair utilisation",
