@@ -174,6 +174,15 @@ def _reset_sequences(models_: Iterable[Any]) -> None:
             cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), {last})")
 
 
+def _analyze(specs: Iterable[TableSpec]) -> None:
+    """Fresh planner statistics on PostgreSQL: with the estimates from before the load, list pages pick
+    sequential scans (docs/scaling.md). SQLite's ANALYZE reads every index in full, so it is left to the user."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE " + ", ".join(_quote(spec.table) for spec in specs))
+
+
 # -- time on a grid ----------------------------------------------------------------------------------------------
 class Clock:
     """Times are integer minutes since UTC midnight of ``base``; days are indexes from ``base`` (local dates)."""
@@ -1857,6 +1866,7 @@ def generate(
                 _check_references(specs, first_ids)
             schedule_changed()
         _reset_sequences(spec.model for spec in specs.values())
+        _analyze(specs.values())
     if on_rows is not None:
         on_rows(ctx.writer.total)
     seconds = time.perf_counter() - started

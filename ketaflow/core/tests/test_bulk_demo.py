@@ -258,6 +258,18 @@ def test_a_dangling_reference_is_reported() -> None:
         transaction.set_rollback(True)
 
 
+@pytest.mark.django_db(transaction=True)
+def test_writer_thread_commits_the_same_history() -> None:
+    """Outside a transaction the batches go through a writer thread with its own connection."""
+    load_demo(patients=0, extras=False)
+    summary = generate(patients=60, seed=8, end=END, threaded=True)
+    assert Patient.objects.filter(chart_number__startswith="BULK-").count() == 60
+    sessions = InfusionSession.objects.filter(patient__chart_number__startswith="BULK-")
+    assert sessions.count() == summary["rows"]["sessions"] > 0
+    assert VitalsReading.objects.filter(session__in=sessions).count() == summary["rows"]["vitals"]
+    assert _fk_violations() == []
+
+
 def test_negative_patient_count_exits_2_with_one_line() -> None:
     env = {**os.environ, "KETAFLOW_TESTING": "1"}
     result = subprocess.run(
