@@ -12,7 +12,7 @@ TOTP) and gets an API token, then measures in one run:
    per endpoint;
 4. the same mix at saturation (no think time): the most requests per second the machine serves.
 
-Environment: LOAD_SECONDS (per phase, default 10), LOAD_CLIENTS (8), LOAD_USERS (40), LOAD_THINK (1.0 s mean),
+Environment: LOAD_SECONDS (per phase, default 10), LOAD_CLIENTS (8), LOAD_USERS (20), LOAD_THINK (3.0 s mean),
 LOAD_PATIENTS (100,000; the database is kept between runs and rebuilt when it holds fewer), LOAD_DB
 (ketaflow_load), WEB_CONCURRENCY (3), TASKS (db|rq), LOAD_FRESH=1 to rebuild the database.
 """
@@ -41,8 +41,8 @@ HOST = "127.0.0.1"
 PORT = int(os.environ.get("LOAD_PORT", "8765"))
 SECONDS = float(os.environ.get("LOAD_SECONDS", "10"))
 CLIENTS = int(os.environ.get("LOAD_CLIENTS", "8"))
-USERS = int(os.environ.get("LOAD_USERS", "40"))
-THINK = float(os.environ.get("LOAD_THINK", "1.0"))
+USERS = int(os.environ.get("LOAD_USERS", "20"))
+THINK = float(os.environ.get("LOAD_THINK", "3.0"))
 PATIENTS = int(os.environ.get("LOAD_PATIENTS", "100000"))
 WORKERS = int(os.environ.get("WEB_CONCURRENCY", os.environ.get("WORKERS", "3")))
 TASKS = os.environ.get("TASKS", "db")
