@@ -111,7 +111,9 @@ class QuestionnaireResponse(ClinicalRecord):
         ordering = ["-completed_at", "-id"]
         indexes = [
             # Trajectories and analytics: one instrument of one patient in time order (baseline, latest score).
-            models.Index(fields=["patient", "instrument", "completed_at"], name="intake_response_patient_instr"),
+            models.Index(
+                fields=["patient", "instrument", "completed_at"], name="intake_response_patient_instr"
+            ),
         ]
         constraints = [
             # A completed questionnaire is answered once per intake; a correction goes through entered-in-error.
