@@ -174,3 +174,27 @@ def browser_login(page: Any, username: str, password: str = "ketaflow-demo-2026"
         page.wait_for_url("**/accounts/otp/**")
         page.get_by_label("6-digit code").fill(totp_current_code(device))
         page.get_by_role("button", name="Verify").click()
+
+
+# Every staff page: 1. session, 2. user, 3. TOTP device (django-otp).
+STAFF_QUERIES = 3
+
+
+def pinned_reads(
+    django_assert_num_queries: Any, client: Client, url: str, expected: int, grow: Any
+) -> tuple[str, str]:
+    """Read ``url`` with little data and after ``grow()``: both reads take exactly ``expected`` queries.
+
+    Before each measured read one unmeasured read refreshes what is legitimately refreshed once: the session's
+    last-seen time (at most once a minute) and caches keyed by a schedule version that ``grow()`` may change.
+    Returns both pages' HTML so a test can also check that the second shows more rows.
+    """
+    assert client.get(url).status_code == 200
+    with django_assert_num_queries(expected):
+        small = client.get(url)
+    grow()
+    assert client.get(url).status_code == 200
+    with django_assert_num_queries(expected):
+        large = client.get(url)
+    assert small.status_code == large.status_code == 200
+    return small.content.decode(), large.content.decode()

@@ -6,7 +6,6 @@ later pages) and the patient portal home.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -14,25 +13,11 @@ from django.test import Client
 from django.urls import reverse
 
 from ketaflow.core.audit import Action, audit
+from ketaflow.testing import STAFF_QUERIES as STAFF
 from ketaflow.testing import login
+from ketaflow.testing import pinned_reads as _pinned
 
 pytestmark = pytest.mark.django_db
-
-# Every staff page: 1. session, 2. user, 3. TOTP device (django-otp).
-STAFF = 3
-
-
-def _pinned(
-    django_assert_num_queries: Any, client: Client, url: str, expected: int, grow: Callable[[], Any]
-) -> tuple[str, str]:
-    assert client.get(url).status_code == 200  # the first staff request of a minute saves the session
-    with django_assert_num_queries(expected):
-        small = client.get(url)
-    grow()
-    with django_assert_num_queries(expected):
-        large = client.get(url)
-    assert small.status_code == large.status_code == 200
-    return small.content.decode(), large.content.decode()
 
 
 def _events(clinic: Any, n: int) -> None:

@@ -7,7 +7,6 @@ candidacy review, the manager's consent-form list and the patient's portal page.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -17,25 +16,11 @@ from django.urls import reverse
 from ketaflow.intake import services
 from ketaflow.intake.models import ConsentTemplate
 from ketaflow.intake.tests.factories import completed_intake, signature_data_url, wdm_patient
+from ketaflow.testing import STAFF_QUERIES as STAFF
 from ketaflow.testing import login
+from ketaflow.testing import pinned_reads as _pinned
 
 pytestmark = pytest.mark.django_db
-
-# Every staff page: 1. session, 2. user, 3. TOTP device (django-otp).
-STAFF = 3
-
-
-def _pinned(
-    django_assert_num_queries: Any, client: Client, url: str, expected: int, grow: Callable[[], Any]
-) -> tuple[str, str]:
-    assert client.get(url).status_code == 200  # the first staff request of a minute saves the session
-    with django_assert_num_queries(expected):
-        small = client.get(url)
-    grow()
-    with django_assert_num_queries(expected):
-        large = client.get(url)
-    assert small.status_code == large.status_code == 200
-    return small.content.decode(), large.content.decode()
 
 
 def test_candidacy_review_query_count_is_pinned(clinic: Any, django_assert_num_queries: Any) -> None:

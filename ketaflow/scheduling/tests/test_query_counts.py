@@ -6,7 +6,6 @@ public booking page (fresh and cached slot reads), the phone-booking page and th
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -14,12 +13,12 @@ from django.test import Client
 from django.urls import reverse
 
 from ketaflow.scheduling.tests.factories import DETAILS, booked_appointment, next_weekday_at
+from ketaflow.testing import STAFF_QUERIES as STAFF
 from ketaflow.testing import login
+from ketaflow.testing import pinned_reads as _pinned
 
 pytestmark = pytest.mark.django_db
 
-# Every staff page: 1. session, 2. user, 3. TOTP device (django-otp).
-STAFF = 3
 
 _serial = iter(range(10_000))
 
@@ -57,30 +56,6 @@ def _screenings(n: int) -> None:
             consent_to_store=True,
             rules_version="test",
         )
-
-
-def _pinned(
-    django_assert_num_queries: Any,
-    client: Client,
-    url: str,
-    expected: int,
-    grow: Callable[[], Any],
-) -> tuple[str, str]:
-    """Read ``url`` with little data and after ``grow()``: both reads take exactly ``expected`` queries.
-
-    Before each measured read one unmeasured read refreshes what is legitimately refreshed once: the session's
-    last-seen time (at most once a minute) and the slot search's inputs, cached per schedule version (a booking
-    changes the version; the refill is a fixed 8 queries, whatever the number of appointments).
-    """
-    assert client.get(url).status_code == 200
-    with django_assert_num_queries(expected):
-        small = client.get(url)
-    grow()
-    assert client.get(url).status_code == 200
-    with django_assert_num_queries(expected):
-        large = client.get(url)
-    assert small.status_code == large.status_code == 200
-    return small.content.decode(), large.content.decode()
 
 
 @pytest.mark.parametrize("status", ["new", "all"])

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -16,14 +15,13 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from ketaflow.testing import STAFF_QUERIES as STAFF
 from ketaflow.testing import login
+from ketaflow.testing import pinned_reads as _pinned
 from ketaflow.treatment.models import Protocol
 from ketaflow.treatment.tests.factories import clear_for_infusion, course_for, patient_at, place_session
 
 pytestmark = pytest.mark.django_db
-
-# Every staff page: 1. session, 2. user, 3. TOTP device (django-otp).
-STAFF = 3
 
 
 def _at_wdm(clinic: Any, name: str) -> Client:
@@ -34,19 +32,6 @@ def _at_wdm(clinic: Any, name: str) -> Client:
     session[SESSION_LOCATION] = str(clinic.wdm.uuid)
     session.save()
     return client
-
-
-def _pinned(
-    django_assert_num_queries: Any, client: Client, url: str, expected: int, grow: Callable[[], Any]
-) -> tuple[str, str]:
-    assert client.get(url).status_code == 200  # the first staff request of a minute saves the session
-    with django_assert_num_queries(expected):
-        small = client.get(url)
-    grow()
-    with django_assert_num_queries(expected):
-        large = client.get(url)
-    assert small.status_code == large.status_code == 200
-    return small.content.decode(), large.content.decode()
 
 
 def test_protocol_list_query_count_is_pinned(clinic: Any, django_assert_num_queries: Any) -> None:
