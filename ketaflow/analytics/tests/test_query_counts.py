@@ -62,6 +62,10 @@ def _grow(clinic: Any, n: int) -> None:
             score(who, "nrs", at("2026-03-12"), 3)
 
 
+# On PostgreSQL every panel runs inside SAVEPOINT / SET LOCAL jit = off / RELEASE (selectors.no_jit).
+NO_JIT = 3 if connection.vendor == "postgresql" else 0
+
+
 def _counts(clinic: Any) -> dict[str, int]:
     f = filters(clinic.wdm, clinic.dsm)
     out = {}
@@ -78,7 +82,7 @@ def test_panel_query_counts_do_not_grow_with_the_data(clinic: Any) -> None:
     small = _counts(clinic)
     _grow(clinic, 4)
     large = _counts(clinic)
-    assert small == large == EXPECTED
+    assert small == large == {slug: count + NO_JIT for slug, count in EXPECTED.items()}
 
 
 def test_panel_fragment_query_count_is_constant(
@@ -90,8 +94,8 @@ def test_panel_fragment_query_count_is_constant(
     client.get(url, query, HTTP_HX_REQUEST="true")  # warm the session
     _grow(clinic, 1)
     # session, user, TOTP device, the user's locations, every active location (filter choices), the selector's 2
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(7 + NO_JIT):
         assert client.get(url, query, HTTP_HX_REQUEST="true").status_code == 200
     _grow(clinic, 3)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(7 + NO_JIT):
         assert client.get(url, query, HTTP_HX_REQUEST="true").status_code == 200
