@@ -18,13 +18,14 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) system-deps
 
-# WeasyPrint needs Pango; install it from Debian when it is missing and apt is usable.
+# WeasyPrint needs Pango; the PDF tests turn pages into images with poppler's pdftoppm. Install both from
+# Debian when missing and apt is usable.
 system-deps:
-	@if ! ldconfig -p 2>/dev/null | grep -q libpango-1.0; then \
+	@if ! ldconfig -p 2>/dev/null | grep -q libpango-1.0 || ! command -v pdftoppm >/dev/null; then \
 	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
-	    echo "Installing Pango for PDF rendering (apt-get)"; \
-	    (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null; \
-	  else echo "warning: libpango is missing: PDFs will not render (apt-get install libpango-1.0-0)"; fi; \
+	    echo "Installing Pango and poppler-utils for PDF rendering (apt-get)"; \
+	    (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils >/dev/null; \
+	  else echo "warning: libpango or pdftoppm is missing (apt-get install libpango-1.0-0 poppler-utils)"; fi; \
 	fi
 
 # Browser tests drive Debian's Chromium (Playwright cannot download browsers here).
