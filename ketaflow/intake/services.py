@@ -264,6 +264,18 @@ def intake_pain_save(
 
 
 @transaction.atomic
+def questionnaire_score(instrument_id: str, answers: list[int | None]) -> instruments.ScoreResult:
+    """Score a complete set of answers; an unknown instrument or a missing answer is a ValidationError."""
+    try:
+        result = instruments.score(instrument_id, answers)
+    except instruments.InstrumentError as error:
+        raise ValidationError(str(error)) from None
+    if not result.complete:
+        missing = result.details.get("missing_items") or [i + 1 for i, a in enumerate(answers) if a is None]
+        raise ValidationError(ANSWERS_MISSING.format(items=", ".join(str(m) for m in missing)))
+    return result
+
+
 def questionnaire_submit(
     *, intake: Intake, instrument_id: str, answers: list[int | None]
 ) -> QuestionnaireResponse:
@@ -275,13 +287,7 @@ def questionnaire_submit(
     Intake.objects.select_for_update().filter(pk=intake.pk).first()
     if QuestionnaireResponse.objects.current().filter(intake=intake, instrument=instrument_id).exists():
         raise ValidationError(ALREADY_ANSWERED)
-    try:
-        result = instruments.score(instrument_id, answers)
-    except instruments.InstrumentError as error:
-        raise ValidationError(str(error)) from None
-    if not result.complete:
-        missing = result.details.get("missing_items") or [i + 1 for i, a in enumerate(answers) if a is None]
-        raise ValidationError(ANSWERS_MISSING.format(items=", ".join(str(m) for m in missing)))
+    result = questionnaire_score(instrument_id, answers)
     now = timezone.now()
     try:
         with transaction.atomic():

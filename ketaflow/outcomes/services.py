@@ -46,6 +46,7 @@ from ketaflow.domain.outcomes import (
     measurement_schedule,
 )
 from ketaflow.intake.models import QuestionnaireResponse
+from ketaflow.intake.services import questionnaire_score
 from ketaflow.outcomes.models import CheckIn, MeasurementRequest, UrgentTask
 from ketaflow.outcomes.selectors import token_hash
 from ketaflow.patients.models import Patient
@@ -63,7 +64,6 @@ ALREADY_ANSWERED = (
     "This questionnaire has already been answered. Your first answers are kept; nothing else was saved."
 )
 ALL_ANSWERED = "You have already answered everything this link was for. Thank you."
-ANSWERS_MISSING = "Answer every question (missing: {items})."
 NOT_YOURS = "That questionnaire is not part of this link."
 CHECK_IN_EXPIRED = (
     "This check-in link has expired, so nothing was saved. If you have a concern, call the clinic."
@@ -605,15 +605,24 @@ def outcomes_send_due(*, now: dt.datetime | None = None) -> dict[str, int]:
 # --- answers -------------------------------------------------------------------------------------------
 
 
-def _score(instrument_id: str, answers: list[int | None]) -> instruments.ScoreResult:
-    try:
-        result = instruments.score(instrument_id, answers)
-    except instruments.InstrumentError as error:
-        raise ValidationError(str(error)) from None
-    if not result.complete:
-        missing = result.details.get("missing_items") or [i + 1 for i, a in enumerate(answers) if a is None]
-        raise ValidationError(ANSWERS_MISSING.format(items=", ".join(str(m) for m in missing)))
-    return result
+def _store_answers(
+    row: MeasurementRequest,
+    answers: list[int | None],
+    result: instruments.ScoreResult,
+    now: dt.datetime,
+    by: Any = None,
+) -> QuestionnaireResponse:
+    """Store scored answers to ``row``'s instrument (score them with ``questionnaire_score``)."""
+    return QuestionnaireResponse.objects.create(
+        patient=row.patient,
+        intake=None,
+        instrument=row.instrument,
+        answers=list(answers),
+        result=result.as_dict(),
+        engine_version=instruments.VERSION,
+        completed_at=now,
+        created_by=by,
+    )
 
 
 def suicidality_reason(instrument_id: str, answers: list[int | None], result: dict[str, Any]) -> str:
@@ -755,21 +764,15 @@ def measurement_answer(
             raise ValidationError(ALREADY_ANSWERED)
         if row.status != R.SENT or row.expires_at <= now or row.due_at > now:
             raise ValidationError(LINK_EXPIRED)
-        result = _score(row.instrument, answers)
+        result = questionnaire_score(
+            row.instrument, answers
+        )  # incomplete answers are refused before the claim
         # Claim first: a second submit of the same page finds the row completed and saves nothing.
         if not MeasurementRequest.objects.filter(pk=row.pk, status=R.SENT).update(
             status=R.COMPLETED, completed_at=now, updated_at=now
         ):
             raise ValidationError(ALREADY_ANSWERED)
-        response = QuestionnaireResponse.objects.create(
-            patient=row.patient,
-            intake=None,
-            instrument=row.instrument,
-            answers=list(answers),
-            result=result.as_dict(),
-            engine_version=instruments.VERSION,
-            completed_at=now,
-        )
+        response = _store_answers(row, answers, result, now)
         MeasurementRequest.objects.filter(pk=row.pk).update(response=response)
         row.status, row.completed_at, row.response = R.COMPLETED, now, response
         audit(
@@ -810,16 +813,8 @@ def clinician_measure_record(
             raise PermissionDenied("Only clinician-rated measures are recorded here.")
         if row.status != R.SCHEDULED or row.expires_at <= now or row.due_at > now:
             raise ValidationError(NOT_DUE)
-        result = _score(row.instrument, answers)
-        response = QuestionnaireResponse.objects.create(
-            patient=row.patient,
-            intake=None,
-            instrument=row.instrument,
-            answers=list(answers),
-            result=result.as_dict(),
-            engine_version=instruments.VERSION,
-            completed_at=now,
-            created_by=recorded_by,
+        response = _store_answers(
+            row, answers, questionnaire_score(row.instrument, answers), now, recorded_by
         )
         row.status, row.completed_at, row.response, row.updated_by = R.COMPLETED, now, response, recorded_by
         row.save(update_fields=["status", "completed_at", "response", "updated_by", "updated_at"])

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from ketaflow.core.models import AuditEvent
 from ketaflow.domain.outcomes import default_plan, measurement_schedule
+from ketaflow.intake import services as intake_services
 from ketaflow.intake.models import QuestionnaireResponse
 from ketaflow.outcomes import selectors, services
 from ketaflow.outcomes.models import CheckIn, MeasurementRequest, UrgentTask
@@ -295,7 +296,7 @@ def test_incomplete_answers_are_refused(clinic: Any) -> None:
     request, _ = sent_measure_link(clinic)
     with pytest.raises(ValidationError) as error:
         _answer(request, [1, 1, 0, 1, 0, 0, 1, 0, None])
-    assert error.value.messages == [services.ANSWERS_MISSING.format(items="9")]
+    assert error.value.messages == [intake_services.ANSWERS_MISSING.format(items="9")]
     request.refresh_from_db()
     assert request.status == R.SENT and not QuestionnaireResponse.objects.exists()
 
