@@ -263,7 +263,6 @@ def intake_pain_save(
     return intake
 
 
-@transaction.atomic
 def questionnaire_score(instrument_id: str, answers: list[int | None]) -> instruments.ScoreResult:
     """Score a complete set of answers; an unknown instrument or a missing answer is a ValidationError."""
     try:
@@ -276,6 +275,7 @@ def questionnaire_score(instrument_id: str, answers: list[int | None]) -> instru
     return result
 
 
+@transaction.atomic
 def questionnaire_submit(
     *, intake: Intake, instrument_id: str, answers: list[int | None]
 ) -> QuestionnaireResponse:
