@@ -1,7 +1,7 @@
 """Bulk synthetic history for scale tests: ``ketaflow demo --patients 100000`` (issue #11).
 
-Three years of an invented two-site practice: consultations, treatment courses, infusion sessions with their
-vitals, dose orders and adverse events, questionnaires with the measurement requests that asked for them, and
+Three years of an invented clinic group (the two demo sites, then one more site per 5,000 patients; see
+``bulk_sites``): consultations, treatment courses, infusion sessions with their vitals, dose orders and adverse events, questionnaires with the measurement requests that asked for them, and
 the controlled-substance ledger (receipts, draws, administrations and witnessed waste). Everything is
 synthetic (names from short word lists, ``example.invalid`` emails) and the same ``seed`` and end date give
 the same rows.
@@ -261,6 +261,7 @@ def _spread(total: int, items: int, top: int) -> list[int]:
 class Site:
     location_id: int
     slug: str
+    city: str
     prescriber_id: int
     nurse_ids: list[int]
     desk_id: int
@@ -543,7 +544,7 @@ def _patients(ctx: BulkContext, batch: Batch, first_index: int, size: int) -> No
                 f"(515) 555-{index % 10000:04d}",
                 site.location_id,
                 True,
-                "West Des Moines" if site.slug == "west-des-moines" else "Des Moines",
+                site.city,
                 "IA",
             ),
         )
@@ -1625,6 +1626,7 @@ def _context(seed: int, end: dt.date) -> tuple[BulkContext, dict[str, TableSpec]
             Site(
                 location_id=location.pk,
                 slug=location.slug,
+                city=location.city,
                 prescriber_id=staff(Role.PRESCRIBER, location)[0],
                 nurse_ids=staff(Role.NURSE, location),
                 desk_id=staff(Role.FRONT_DESK, location)[0],
@@ -1833,13 +1835,15 @@ def generate(
     ``progress`` is called with the number of patients written after each batch, ``on_rows`` with the running
     total of rows. Returns the rows written per table, the seconds and rows per second.
     """
+    from ketaflow.core.bulk_sites import ensure_group_sites, sites_for
     from ketaflow.patients.models import Patient
     from ketaflow.scheduling.selectors import schedule_changed
 
     started = time.perf_counter()
     end = end or dt.datetime.now(dt.UTC).date()
-    ctx, specs = _context(seed, end)
     first_index = Patient.objects.filter(chart_number__startswith=CHART_PREFIX).count()
+    ensure_group_sites(sites_for(first_index + patients))
+    ctx, specs = _context(seed, end)
     if threaded is None:
         threaded = not connection.in_atomic_block and connection.settings_dict["NAME"] != ":memory:"
     with _FastLoad() as fast:

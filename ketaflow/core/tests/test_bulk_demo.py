@@ -217,6 +217,37 @@ def test_generated_history_is_consistent(n: int) -> None:
 
 
 @pytest.mark.django_db
+def test_a_bigger_history_opens_more_sites_instead_of_hundreds_of_chairs(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ketaflow.accounts.models import User
+    from ketaflow.clinics.models import Chair, Location
+    from ketaflow.core import bulk_sites
+
+    monkeypatch.setattr(bulk_sites, "PATIENTS_PER_SITE", 100)
+    load_demo(patients=0, extras=False)
+    load_demo_ledger()
+    generate(patients=300, seed=12, end=END)
+    assert Location.objects.filter(is_active=True).count() == 3
+    ames = Location.objects.get(slug="ames")
+    assert (ames.city, ames.zip_code, ames.opening_hours.count()) == ("Ames", "50010", 5)
+    patients = Patient.objects.filter(preferred_location=ames)
+    assert patients.count() == 100 and set(patients.values_list("city", flat=True)) == {"Ames"}
+    sessions = InfusionSession.objects.filter(location=ames)
+    assert sessions.filter(status="discharged").count() > 100
+    assert set(sessions.values_list("course__patient__preferred_location", flat=True)) == {ames.pk}
+    # Ames's own staff treat there and cannot log in; the group's manager and auditor oversee it.
+    staff = User.objects.filter(locations=ames)
+    assert {u.username for u in staff} >= {"ames-prescriber", "ames-nurse1", "mia", "audrey"}
+    assert not any(u.has_usable_password() for u in staff if u.username.startswith("ames-"))
+    assert set(sessions.values_list("prescriber__username", flat=True)) == {"ames-prescriber"}
+    given = LedgerLine.objects.filter(location=ames, kind="administration")
+    assert set(given.values_list("session_uuid", flat=True)) == set(
+        sessions.filter(status="discharged").values_list("uuid", flat=True)
+    )
+    assert Chair.objects.filter(location=ames).count() <= 12
+    assert bulk_sites.ensure_group_sites(3) == 0  # idempotent
+
+
+@pytest.mark.django_db
 def test_same_seed_same_history_and_a_second_run_continues() -> None:
     load_demo(patients=0, extras=False)
     load_demo_ledger()  # the demo's own stock (random uuids) stays outside the comparison
