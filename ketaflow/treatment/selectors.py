@@ -40,6 +40,7 @@ class BoardCard:
     vitals_overdue: bool = False
     timer: str = ""
     ready_text: str = ""
+    chair_options: str = ""  # the move form's <option> list (escaped HTML, built by the view)
 
 
 @dataclass

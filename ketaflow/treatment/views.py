@@ -11,6 +11,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from ketaflow.accounts.roles import Perm
@@ -44,17 +46,40 @@ def _day(request: HttpRequest, tz: Any) -> dt.date:
         return timezone.localdate(timezone.now(), tz)
 
 
+def _board_rows(location: Location, day: dt.date) -> list[selectors.BoardRow]:
+    """The board's rows, each movable card with its chair ``<option>`` list.
+
+    The options are escaped once per chair, not once per card and chair in the template: a board of 40 chairs
+    and 60 open sessions would otherwise render 2,400 options through the template engine on every refresh.
+    """
+    rows = selectors.board(location=location, day=day)
+    options = {
+        row.chair.pk: (
+            format_html('<option value="{}">{}</option>', row.chair.uuid, row.chair.label),
+            format_html('<option value="{}" selected>{}</option>', row.chair.uuid, row.chair.label),
+        )
+        for row in rows
+    }
+    for row in rows:
+        for card in row.cards:
+            if card.session.status != "discharged":
+                chair_id = card.session.chair_id
+                card.chair_options = mark_safe(  # noqa: S308 - every part is escaped by format_html above
+                    "".join(pair[pk == chair_id] for pk, pair in options.items())
+                )
+    return rows
+
+
 @staff_required(Perm.VIEW_SCHEDULE)
 def board(request: HttpRequest) -> HttpResponse:
     location = _location(request)
     day = _day(request, location.tz)
-    rows = selectors.board(location=location, day=day)
+    rows = _board_rows(location, day)
     context = {
         "location": location,
         "day": day,
         "rows": rows,
         "hours": [f"{h:02d}:00" for h in range(selectors.BOARD_OPENS.hour, selectors.BOARD_CLOSES.hour)],
-        "chairs": [row.chair for row in rows],
         "now": timezone.localtime(timezone.now(), location.tz),
         "prev_day": day - dt.timedelta(days=1),
         "next_day": day + dt.timedelta(days=1),
@@ -81,15 +106,13 @@ def session_move(request: HttpRequest, session_uuid: Any) -> HttpResponse:
     day = timezone.localdate(session.starts_at, session.location.tz)
     if request.htmx:  # type: ignore[attr-defined]
         location = session.location
-        rows = selectors.board(location=location, day=day)
         return render(
             request,
             "treatment/board.html#chairs",
             {
                 "location": location,
                 "day": day,
-                "rows": rows,
-                "chairs": [r.chair for r in rows],
+                "rows": _board_rows(location, day),
                 "move_error": message,
             },
         )

@@ -62,3 +62,22 @@ def test_board_shows_states_timers_alerts_and_the_forecast(clinic: Any, as_perso
     assert "Infusing" in html
     assert "expected ready to discharge at" in html
     assert "vitals due" in html
+
+
+def test_each_open_card_offers_every_chair_with_its_own_selected(clinic: Any, as_persona: Any) -> None:
+    import re
+
+    chairs = list(clinic.wdm.chairs.order_by("label"))
+    chairs[1].label = 'Chair <2> & "window"'
+    chairs[1].save(update_fields=["label"])
+    course = course_for(clinic, patient_at(clinic, clinic.wdm))
+    booked = place_session(clinic, course, start=today_at(clinic.wdm, 8), chair=chairs[1])
+    place_session(clinic, course, start=today_at(clinic.wdm, 13), chair=chairs[0], status="discharged")
+    html = as_persona("frank").get(reverse("treatment:board"), HTTP_HX_REQUEST="true").content.decode()
+    selects = re.findall(r'<select id="move-([^"]+)" name="chair">(.*?)</select>', html)
+    assert [uuid for uuid, _ in selects] == [str(booked.uuid)]  # a discharged session is not movable
+    options = re.findall(r'<option value="([^"]+)"( selected)?>([^<]*)</option>', selects[0][1])
+    by_label = sorted((label, bool(selected)) for _, selected, label in options)
+    assert len(options) == clinic.wdm.chairs.filter(is_active=True).count()
+    assert ("Chair &lt;2&gt; &amp; &quot;window&quot;", True) in by_label
+    assert sum(selected for _, selected in by_label) == 1
