@@ -48,10 +48,10 @@ def generate(
     ensure_group_sites(sites_for(first_index + patients))
     ctx, specs = build_context(seed, end)
     ledger_start = prepare_ledger(ctx)  # reads the database before the writer holds it
-    if rebuild_indexes is None:
-        rebuild_indexes = patients >= REBUILD_FROM and patients >= Patient.objects.count()
     if threaded is None:
         threaded = not connection.in_atomic_block and connection.settings_dict["NAME"] != ":memory:"
+    if rebuild_indexes is None:
+        rebuild_indexes = threaded and patients >= REBUILD_FROM and patients >= Patient.objects.count()
     sink = Sink(ctx.writer, specs, threaded=threaded, rebuild=REBUILT if rebuild_indexes else ())
     try:
         done = 0

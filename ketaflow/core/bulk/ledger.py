@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -25,6 +26,14 @@ def _qty(milli: int) -> str:
     return f"{milli // 1000}.{milli % 1000:03d}"
 
 
+class _Quantities(dict[int, str]):
+    """``_qty`` remembered: the ledger repeats the same few thousand quantities and balances millions of times."""
+
+    def __missing__(self, milli: int) -> str:
+        text = self[milli] = _qty(milli)
+        return text
+
+
 @dataclass
 class _Stock:
     """One product at one location while the ledger is replayed (quantities in thousandths of the unit)."""
@@ -36,6 +45,14 @@ class _Stock:
     custody: int
     containers: list[list[Any]] = field(default_factory=list)  # [id, on_hand, in_use, state, received_row]
     current: int = 0
+    unit: str = ""
+    location_id: int = 0
+    product_id: int = 0
+    storage_id: int = 0
+
+    def __post_init__(self) -> None:
+        self.unit, self.product_id = self.product.unit, self.product.pk
+        self.location_id, self.storage_id = self.site.location_id, self.site.storage_id
 
 
 LINE_FLUSH = 100_000
@@ -93,6 +110,10 @@ def replay_ledger(ctx: BulkContext, start: LedgerStart, put: Callable[[Rows], No
     lines: list[tuple[Any, ...]] = []
     holds: dict[str, list[tuple[list[Any], int]]] = {}
 
+    qty = _Quantities()
+    line_ids = itertools.count(ctx.ids["ledger_lines"])
+    line_tag = ctx.tags["ledger_lines"]
+
     def line(
         stock: _Stock,
         box: list[Any],
@@ -107,36 +128,36 @@ def replay_ledger(ctx: BulkContext, start: LedgerStart, put: Callable[[Rows], No
         before: tuple[int, int, str],
         custody_before: int,
     ) -> None:
-        lid = ctx.take("ledger_lines")
+        lid = next(line_ids)
         when = text(at)
         lines.append(
             (
                 lid,
-                ctx.uuid("ledger_lines", lid),
-                stock.site.location_id,
-                stock.product.pk,
+                f"{line_tag}{lid:012x}",
+                stock.location_id,
+                stock.product_id,
                 box[0],
                 kind,
                 when,
                 when,
                 actor,
                 witness,
-                _qty(quantity),
-                stock.product.unit,
-                _qty(quantity * stock.mg_per_unit),
+                qty[quantity],
+                stock.unit,
+                qty[quantity * stock.mg_per_unit],
                 session,
                 dashed(session) if session else "",
-                stock.site.storage_id,
+                stock.storage_id,
                 before[2],
                 box[3],
                 reason,
                 receipt,
-                _qty(before[0]),
-                _qty(box[1]),
-                _qty(before[1]),
-                _qty(box[2]),
-                _qty(custody_before),
-                _qty(stock.custody),
+                qty[before[0]],
+                qty[box[1]],
+                qty[before[1]],
+                qty[box[2]],
+                qty[custody_before],
+                qty[stock.custody],
                 version,
             )
         )
@@ -317,6 +338,7 @@ def replay_ledger(ctx: BulkContext, start: LedgerStart, put: Callable[[Rows], No
         }
     )
     ctx.dose_events.clear()
+    ctx.ids["ledger_lines"] = next(line_ids)
 
     def balances() -> None:
         """The running balance per product and location (not append-only: updated like the services do)."""
