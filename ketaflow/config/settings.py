@@ -94,6 +94,9 @@ TEMPLATES = [
     }
 ]
 
+# Inputs, selects and text areas rendered in Python (same HTML as Django's widget templates, much cheaper).
+FORM_RENDERER = "ketaflow.core.form_renderer.FastWidgetRenderer"
+
 DEFAULT_DB_URL = f"sqlite:///{VAR_DIR / 'ketaflow.sqlite3'}"
 # Persistent connections (one per worker thread, reused for CONN_MAX_AGE seconds, checked before reuse) save a
 # PostgreSQL connection set-up on every request.

@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from ketaflow.domain import screening
@@ -191,10 +192,11 @@ def intake_summary_for_chart(*, patient: Patient) -> dict[str, Any]:
     4. signed consents (+ template, counter-signer); 5. REMS enrolments; 6. current consent templates.
     """
     intake = Intake.objects.current().filter(patient=patient).order_by("-created_at", "-id").first()
+    # Only the newest response per instrument is read (years of measurements stay in the database).
+    responses = QuestionnaireResponse.objects.current().filter(patient=patient)
+    newest = responses.filter(instrument=OuterRef("instrument")).order_by("-completed_at", "-id").values("pk")[:1]
     latest_scores: dict[str, QuestionnaireResponse] = {}
-    for response in (
-        QuestionnaireResponse.objects.current().filter(patient=patient).order_by("-completed_at", "-id")
-    ):
+    for response in responses.filter(pk=Subquery(newest)).order_by("-completed_at", "-id"):
         latest_scores.setdefault(response.instrument, response)
     reviews = list(
         CandidacyReview.objects.current()

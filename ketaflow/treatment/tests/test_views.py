@@ -141,3 +141,15 @@ def test_session_page_queries_do_not_grow_with_the_flowsheet(
             recorded_by=clinic.user("nina"),
         )
     assert count() == few
+
+
+def test_session_for_page_attaches_the_people_and_the_course_location(
+    session: InfusionSession, django_assert_num_queries: Any
+) -> None:
+    from ketaflow.treatment import selectors
+
+    loaded = selectors.session_for_page(session.uuid)
+    with django_assert_num_queries(0):
+        assert (loaded.nurse.pk, loaded.prescriber.pk) == (session.nurse_id, session.prescriber_id)
+        assert loaded.course.location == loaded.location
+        assert loaded.course.protocol.pk and loaded.chair.pk and loaded.patient.pk
