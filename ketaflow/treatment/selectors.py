@@ -16,7 +16,10 @@ from ketaflow.treatment import specs
 from ketaflow.treatment.models import (
     SLOT_MINUTES,
     AdministrationEvent,
+    AdverseEvent,
     Course,
+    DoseOrder,
+    DoubleCheck,
     InfusionSession,
     Protocol,
     SessionAlert,
@@ -158,10 +161,10 @@ def session_for_page(session_uuid: Any) -> InfusionSession:
                 "alerts",
                 queryset=SessionAlert.objects.select_related("acknowledged_by").order_by("raised_at"),
             ),
-            "orders__double_checks__checked_by",
-            "orders__signed_by",
+            Prefetch("orders", queryset=DoseOrder.objects.select_related("signed_by")),
+            Prefetch("orders__double_checks", queryset=DoubleCheck.objects.select_related("checked_by")),
             "checklists",
-            "adverse_events__prn_medicine",
+            Prefetch("adverse_events", queryset=AdverseEvent.objects.select_related("prn_medicine")),
             "recovery_scores",
         )
         .get(uuid=session_uuid)
