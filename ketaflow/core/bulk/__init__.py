@@ -15,7 +15,7 @@ thread while the next batch is generated, with the big tables' secondary indexes
 """
 
 from ketaflow.core.bulk.context import CHART_PREFIX
-from ketaflow.core.bulk.generate import generate, generate_with_progress
+from ketaflow.core.bulk.load import generate, generate_with_progress
 from ketaflow.core.bulk.specs import table_specs
 from ketaflow.core.bulk.writing import DanglingReference, secondary_indexes, verify_foreign_keys
 

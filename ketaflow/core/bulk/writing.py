@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import queue
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from django.db import connection, transaction
@@ -166,7 +166,7 @@ class SecondaryIndexes:
         if not connection.in_atomic_block:
             raise RuntimeError("secondary indexes are dropped only inside the load's transaction")
         self.dropped = secondary_indexes(self.tables) if self.tables else []
-        with connection.cursor() as cursor:
+        with _no_pending_checks() as cursor:
             for name, _sql in self.dropped:
                 cursor.execute(f"DROP INDEX {name if '.' in name else quote(name)}")
         return self
@@ -176,12 +176,24 @@ class SecondaryIndexes:
             self.restore()
 
     def restore(self) -> None:
-        with connection.cursor() as cursor:
+        with _no_pending_checks() as cursor:
             if connection.vendor == "postgresql" and self.dropped:
                 cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
             for _name, sql in self.dropped:
                 cursor.execute(sql)
         self.dropped = []
+
+
+@contextlib.contextmanager
+def _no_pending_checks() -> Iterator[Any]:
+    """PostgreSQL refuses to drop or create an index on a table with deferred foreign-key checks pending (rows
+    written earlier in the transaction without ``session_replication_role=replica``): run them first."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        yield cursor
+        if connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def verify_foreign_keys(specs: dict[str, TableSpec], first_ids: dict[str, int]) -> list[str]:

@@ -15,7 +15,7 @@ import pytest
 from django.db import connection, transaction
 from django.db.models import F, Q
 
-from ketaflow.core.bulk_demo import generate, table_specs, verify_foreign_keys
+from ketaflow.core.bulk_demo import generate, secondary_indexes, table_specs, verify_foreign_keys
 from ketaflow.core.demo import load_demo
 from ketaflow.domain import instruments
 from ketaflow.domain import ledger as dl
@@ -217,7 +217,9 @@ def test_generated_history_is_consistent(n: int) -> None:
 
 
 @pytest.mark.django_db
-def test_a_bigger_history_opens_more_sites_instead_of_hundreds_of_chairs(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_bigger_history_opens_more_sites_instead_of_hundreds_of_chairs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from ketaflow.accounts.models import User
     from ketaflow.clinics.models import Chair, Location
     from ketaflow.core import bulk_sites
@@ -293,7 +295,7 @@ def test_a_dangling_reference_is_reported() -> None:
 def test_writer_thread_commits_the_same_history() -> None:
     """Outside a transaction the batches go through a writer thread with its own connection."""
     load_demo(patients=0, extras=False)
-    summary = generate(patients=60, seed=8, end=END, threaded=True)
+    summary = generate(patients=60, seed=8, end=END, threaded=True, rebuild_indexes=True)
     assert Patient.objects.filter(chart_number__startswith="BULK-").count() == 60
     sessions = InfusionSession.objects.filter(patient__chart_number__startswith="BULK-")
     assert sessions.count() == summary["rows"]["sessions"] > 0
@@ -308,3 +310,73 @@ def test_negative_patient_count_exits_2_with_one_line() -> None:
     )
     assert result.returncode == 2
     assert result.stderr.strip() == "error: --patients must be zero or more"
+
+
+def _all_indexes() -> set[tuple[str, str]]:
+    """Every index of the tables the generator writes, with its definition."""
+    tables = [spec.table for spec in table_specs().values()]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s)", [tables])
+        else:
+            marks = ", ".join(["%s"] * len(tables))
+            cursor.execute(
+                f"SELECT name, COALESCE(sql, '') FROM sqlite_master WHERE type = 'index' AND tbl_name IN ({marks})",  # noqa: S608
+                tables,
+            )
+        return set(cursor.fetchall())
+
+
+@pytest.mark.django_db
+def test_rebuilt_indexes_are_all_back_after_the_load() -> None:
+    from ketaflow.core.bulk.specs import REBUILT
+
+    load_demo(patients=0, extras=False)
+    before = _all_indexes()
+    rebuilt = secondary_indexes(table_specs()[name].table for name in REBUILT)
+    assert len(rebuilt) > 30  # the foreign-key and query indexes of the big tables
+    assert not any("UNIQUE" in sql.upper() for _, sql in rebuilt)
+    generate(patients=60, seed=9, end=END, rebuild_indexes=True)
+    assert _all_indexes() == before
+    assert _fk_violations() == []
+
+
+@pytest.mark.django_db
+def test_a_failed_load_rolls_back_with_its_indexes(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ketaflow.core.bulk import load
+
+    load_demo(patients=0, extras=False)
+    before = _all_indexes()
+    patients_before = Patient.objects.count()
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        assert _all_indexes() < before  # the secondary indexes are gone while the load runs
+        raise RuntimeError("the ledger broke")
+
+    monkeypatch.setattr(load, "replay_ledger", broken)
+    with pytest.raises(RuntimeError, match="the ledger broke"):
+        generate(patients=60, seed=9, end=END, rebuild_indexes=True)
+    assert _all_indexes() == before
+    assert Patient.objects.count() == patients_before  # no batch was kept either
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_threaded_load_rolls_back_with_its_indexes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On the writer thread a failure on either side rolls back the rows and the dropped indexes."""
+    from ketaflow.core.bulk import writing
+
+    load_demo(patients=0, extras=False)
+    before = _all_indexes()
+    patients_before = Patient.objects.count()
+    real = writing.Writer.write
+
+    def write(self: Any, spec: Any, rows: Any, label: str) -> None:
+        if label == "ledger_lines":
+            raise RuntimeError("the disk is full")
+        real(self, spec, rows, label)
+
+    monkeypatch.setattr(writing.Writer, "write", write)
+    with pytest.raises(RuntimeError, match="the disk is full"):
+        generate(patients=60, seed=9, end=END, threaded=True, rebuild_indexes=True)
+    assert _all_indexes() == before
+    assert Patient.objects.count() == patients_before
