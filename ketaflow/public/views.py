@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from ketaflow.accounts.roles import Perm
@@ -26,6 +29,8 @@ from ketaflow.public.markup import render_markup
 from ketaflow.public.models import ContentPage, FaqEntry
 from ketaflow.public.ratelimit import ip_hash, rate_limit
 
+CARDS_CACHE_SECONDS = 24 * 3600  # the stamp in the key keeps them fresh; this only frees memory
+
 
 def _book_url() -> str | None:
     """The booking engine's page, when it is installed (the scheduling app may not have it yet)."""
@@ -38,13 +43,37 @@ def _book_url() -> str | None:
 # --- information pages ------------------------------------------------------------------------------
 
 
+def _location_cards() -> str:
+    """Every active location's card (address, call/map/book buttons, opening hours) as HTML.
+
+    Rendering twenty cards with their hours costs more than the rest of the page, and they change only when a
+    location, its hours or closures change. Those changes move the schedule stamp (scheduling's signals), so the
+    HTML is cached under the stamp and is never stale; before the first stamp, or without the scheduling app,
+    nothing is cached. The cards need no request (no CSRF token), so one copy serves everyone.
+    """
+    try:
+        from ketaflow.scheduling.selectors import schedule_version
+    except ImportError:  # pragma: no cover - the scheduling app is part of every deployment today
+        stamp = None
+    else:
+        stamp = schedule_version()
+    key = f"public:location-cards:{stamp}"
+    cached = cache.get(key) if stamp is not None else None
+    if cached is not None:
+        return mark_safe(cached)  # noqa: S308 - our own rendering, stored by this function
+    html = render_to_string("public/_location_cards.html", {"locations": list(selectors.public_locations())})
+    if stamp is not None:
+        cache.set(key, html, CARDS_CACHE_SECONDS)
+    return html
+
+
 def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and getattr(request.user, "is_clinic_staff", False):
         return redirect("core:dashboard")
     return render(
         request,
         "public/home.html",
-        {"pages": list(selectors.published_pages()), "locations": list(selectors.public_locations())},
+        {"pages": list(selectors.published_pages()), "location_cards": _location_cards()},
     )
 
 
@@ -76,11 +105,11 @@ def faq(request: HttpRequest) -> HttpResponse:
 @rate_limit("locations")
 def locations(request: HttpRequest) -> HttpResponse:
     """All locations; on POST (ZIP or browser position, never in the URL) ranked nearest first with miles."""
-    locations_list = list(selectors.public_locations())
     form = NearestLocationForm(request.POST or None)
     ranked: list[tuple[Any, float]] | None = None
     searched_for = ""
     if request.method == "POST" and form.is_valid():
+        locations_list = list(selectors.public_locations())
         data = form.cleaned_data
         try:
             if data["use_position"]:
@@ -100,7 +129,7 @@ def locations(request: HttpRequest) -> HttpResponse:
         "public/locations.html",
         {
             "form": form,
-            "locations": locations_list,
+            "location_cards": "" if ranked else _location_cards(),
             "ranked": ranked,
             "searched_for": searched_for,
         },

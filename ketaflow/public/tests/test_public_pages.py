@@ -16,10 +16,18 @@ pytestmark = pytest.mark.django_db
 def test_home_lists_the_published_pages_and_both_locations_with_tap_to_call(
     clinic: Any, content: None, django_assert_num_queries: Any
 ) -> None:
-    # Expect 3 queries: published pages, active locations, their opening hours (prefetch).
-    with django_assert_num_queries(3):
+    # Expect 4 queries the first time: published pages, the schedule stamp, active locations, their opening
+    # hours (prefetch); then 2, the location cards coming from the cache under the same stamp.
+    with django_assert_num_queries(4):
+        first = Client().get("/")
+    with django_assert_num_queries(2):
         response = Client().get("/")
     html = response.content.decode()
+
+    def cards(page: str) -> str:
+        return page.split('id="locations-heading"')[1].split("</section>")[0]
+
+    assert cards(html) == cards(first.content.decode())
     assert response.status_code == 200
     assert "Ketamine for chronic pain" in html
     assert 'href="tel:+15155550140"' in html and 'href="tel:+15155550170"' in html
@@ -34,8 +42,9 @@ def test_home_query_count_does_not_grow_with_more_pages(
         ContentPage.objects.create(
             slug=f"extra-{n}", title=f"Extra {n}", summary="s", body="b", published=True
         )
-    # Expect 3 queries: published pages, active locations, their opening hours (prefetch).
-    with django_assert_num_queries(3):
+    Client().get("/")  # the location cards are cached
+    # Expect 2 queries: published pages, the schedule stamp.
+    with django_assert_num_queries(2):
         assert Client().get("/").status_code == 200
 
 
@@ -145,11 +154,33 @@ def test_screening_questions_render_in_zero_queries(
     assert "This is not a diagnosis." in response.content.decode()
 
 
-def test_locations_page_renders_in_two_queries(clinic: Any, django_assert_num_queries: Any) -> None:
-    # Expect 2 queries: active locations, their opening hours (prefetch).
-    with django_assert_num_queries(2):
+def test_locations_page_renders_in_one_query_once_cached(clinic: Any, django_assert_num_queries: Any) -> None:
+    # Expect 3 queries the first time: the schedule stamp, active locations, their opening hours (prefetch);
+    # then 1, the stamp, with the cards from the cache.
+    with django_assert_num_queries(3):
+        Client().get(reverse("public:locations"))
+    with django_assert_num_queries(1):
         response = Client().get(reverse("public:locations"))
     assert response.status_code == 200
+    assert response.content.decode().count('class="card location-card"') == 2
+
+
+def test_changed_opening_hours_show_at_once(clinic: Any) -> None:
+    import datetime as dt
+
+    from ketaflow.clinics.models import Closure, OpeningHours
+
+    assert "5:00 PM" in Client().get("/").content.decode()  # cached now
+    hours = OpeningHours.objects.filter(location=clinic.wdm)
+    for row in hours:
+        row.closes_at = dt.time(18, 30)
+        row.save()
+    html = Client().get(reverse("public:locations")).content.decode()
+    assert "6:30 PM" in html
+    Location = type(clinic.wdm)
+    Location.objects.filter(pk=clinic.dsm.pk).update(is_active=False)  # no signal: a raw update
+    Closure.objects.create(location=clinic.wdm, starts_on=dt.date(2031, 1, 2), ends_on=dt.date(2031, 1, 2))
+    assert Client().get("/").content.decode().count('class="card location-card"') == 1
 
 
 def test_public_pages_carry_no_inline_scripts_or_styles(clinic: Any, content: None) -> None:
