@@ -87,7 +87,12 @@ def ensure_group_sites(count: int) -> int:
             continue
         location = _location(
             DemoLocation(
-                slug, town, f"{100 + 10 * number} Main Street", town, zip_code, f"(515) 555-{200 + number:04d}"
+                slug,
+                town,
+                f"{100 + 10 * number} Main Street",
+                town,
+                zip_code,
+                f"(515) 555-{200 + number:04d}",
             ),
             clinic,
         )

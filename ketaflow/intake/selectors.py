@@ -194,7 +194,9 @@ def intake_summary_for_chart(*, patient: Patient) -> dict[str, Any]:
     intake = Intake.objects.current().filter(patient=patient).order_by("-created_at", "-id").first()
     # Only the newest response per instrument is read (years of measurements stay in the database).
     responses = QuestionnaireResponse.objects.current().filter(patient=patient)
-    newest = responses.filter(instrument=OuterRef("instrument")).order_by("-completed_at", "-id").values("pk")[:1]
+    newest = (
+        responses.filter(instrument=OuterRef("instrument")).order_by("-completed_at", "-id").values("pk")[:1]
+    )
     latest_scores: dict[str, QuestionnaireResponse] = {}
     for response in responses.filter(pk=Subquery(newest)).order_by("-completed_at", "-id"):
         latest_scores.setdefault(response.instrument, response)

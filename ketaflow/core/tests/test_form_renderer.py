@@ -28,7 +28,9 @@ class EveryWidget(forms.Form):
     hidden = forms.CharField(widget=forms.HiddenInput, initial=mark_safe("<safe>"))  # noqa: S308 - test input
     day = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), required=False)
     when = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time", "step": 60}))
-    url = forms.URLField(required=False, assume_scheme="https", widget=forms.URLInput(attrs={"data-x": True, "data-y": False}))
+    url = forms.URLField(
+        required=False, assume_scheme="https", widget=forms.URLInput(attrs={"data-x": True, "data-y": False})
+    )
     tick = forms.BooleanField(initial=True, required=False)
     untick = forms.BooleanField(required=False)
     choice = forms.ChoiceField(choices=[("", "—"), ("a", TRICKY), ("b", gettext_lazy("Bee"))], initial="a")
@@ -54,14 +56,19 @@ def _render_all(form: forms.BaseForm) -> list[tuple[str, str, str]]:
 
 @pytest.mark.parametrize(
     "data",
-    [None, {"text": TRICKY + "!", "number": "abc", "tick": "on", "choice": "b", "many": ["2"], "notes": "a\nb"}],
+    [
+        None,
+        {"text": TRICKY + "!", "number": "abc", "tick": "on", "choice": "b", "many": ["2"], "notes": "a\nb"},
+    ],
 )
 def test_every_widget_kind_renders_identically(data: dict[str, Any] | None) -> None:
     rendered = _render_all(EveryWidget(data))
     assert len(rendered) == len(EveryWidget.base_fields)
     for name, slow, fast in rendered:
         assert fast == slow, name
-    assert "&lt;b&gt;&quot;Tom&quot; &amp; &#x27;Jerry&#x27;&lt;/b&gt;" in dict((n, s) for n, s, _ in rendered)["text"]
+    assert (
+        "&lt;b&gt;&quot;Tom&quot; &amp; &#x27;Jerry&#x27;&lt;/b&gt;" in {n: s for n, s, _ in rendered}["text"]
+    )
 
 
 def _project_forms() -> list[type[forms.BaseForm]]:
