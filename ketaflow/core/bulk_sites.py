@@ -3,7 +3,8 @@
 A hundred thousand patients in three years is far more than two infusion suites can treat (about 1,150
 sessions a weekday: 370 chairs per site). The bulk generator therefore spreads its patients over one site per
 ``PATIENTS_PER_SITE`` (the two demo locations first, then invented ones in other Iowa towns), each staffed by
-invented people who cannot log in, so that every site keeps a realistic 10-30 chairs.
+invented people who cannot log in, so that no site needs more than ``bulk.sessions.CHAIRS_PER_SITE`` (20)
+chairs: a full day books the next weekday.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from django.db import transaction
 
 from ketaflow.core.demo import CLINIC_NAME, DemoLocation, _location
 
-PATIENTS_PER_SITE = 5_000
+PATIENTS_PER_SITE = 3_500
 # Invented addresses in real towns (the ZIP centroids place them on the location finder's map).
 GROUP_TOWNS = (
     ("Ames", "50010"),

@@ -1,6 +1,6 @@
 """Bulk synthetic history for scale tests: ``ketaflow demo --patients 100000`` (issue #11).
 
-Three years of an invented clinic group (the two demo sites, then one more site per 5,000 patients; see
+Three years of an invented clinic group (the two demo sites, then one more site per 3,500 patients; see
 ``ketaflow.core.bulk_sites``): consultations (``patients``), treatment courses, infusion sessions with their
 vitals, dose orders and adverse events (``sessions``), questionnaires with the measurement requests that asked
 for them (``outcomes``), and the controlled-substance ledger (``ledger``: receipts, draws, administrations and

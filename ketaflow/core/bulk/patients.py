@@ -56,7 +56,7 @@ def _consultation_and_care(
 ) -> None:
     rng, clock = ctx.rng, ctx.clock
     site = ctx.sites[site_index]
-    day = clock.weekday_on_or_after(created_day + rng.randint(3, 21))
+    day = clock.weekday_near(created_day + rng.randint(3, 21), after=created_day)
     start = clock.utc(day, 8 * 60 + 30 + 15 * rng.randrange(0, 28))
     roll = rng.random()
     status = "completed" if roll < 0.88 else ("no_show" if roll < 0.95 else "cancelled")
@@ -94,7 +94,7 @@ def _consultation_and_care(
     weight = max(45, min(150, round(rng.gauss(74 if female else 88, 14))))
     height = round(rng.gauss(163 if female else 177, 7))
     body = (weight, height, "female" if female else "male")
-    course_start = clock.weekday_on_or_after(day + rng.randint(7, 28))
+    course_start = clock.weekday_near(day + rng.randint(7, 28), after=day)
     for course_number in range(3):
         if course_start >= clock.end_day:
             break

@@ -23,6 +23,9 @@ from ketaflow.core.bulk.context import (
 )
 from ketaflow.core.bulk.outcomes import Trajectory, baseline, follow_up, pre_infusion_request
 
+# A large infusion suite: a site's busiest days fill it, and a full day books the next weekday instead.
+CHAIRS_PER_SITE = 20
+
 
 def _course_plan(ctx: BulkContext, protocol: ProtocolInfo, response: str) -> list[int]:
     """Gaps in days between planned sessions: induction per protocol, then boosters for those who respond."""
@@ -44,19 +47,26 @@ def _course_plan(ctx: BulkContext, protocol: ProtocolInfo, response: str) -> lis
 
 def _allocate_chair(
     ctx: BulkContext, batch: Batch, site_index: int, day: int, minutes: int
-) -> tuple[int, int]:
-    """Pack sessions into chairs, one after the other within opening hours; add chairs when a day is full."""
-    fill = ctx.chair_fill.get((site_index, day))
-    if fill is None:
-        fill = ctx.chair_fill[(site_index, day)] = [0, OPENS]
-    if fill[1] + minutes > CLOSES:
-        fill[0] += 1
-        fill[1] = OPENS
+) -> tuple[int, int, int]:
+    """Pack sessions into chairs, one after the other within opening hours, adding chairs up to
+    ``CHAIRS_PER_SITE``; when every chair is full that day the session moves to the next weekday with room, as a
+    scheduler would book it. Returns the day, the chair and the local start minute."""
+    while True:
+        fill = ctx.chair_fill.get((site_index, day))
+        if fill is None:
+            fill = ctx.chair_fill[(site_index, day)] = [0, OPENS]
+        if fill[1] + minutes <= CLOSES:
+            break
+        if fill[0] + 1 < CHAIRS_PER_SITE:
+            fill[0] += 1
+            fill[1] = OPENS
+            break
+        day = ctx.clock.weekday_on_or_after(day + 1)
     start = fill[1]
     fill[1] += minutes
     site = ctx.sites[site_index]
     while fill[0] >= len(site.chair_ids):
-        # A busier practice needs more chairs: "Chair 5", "Chair 6"... (written with this batch).
+        # A busier site needs more chairs: "Chair 5", "Chair 6"... (written with this batch).
         chair_id = ctx.take("chairs")
         site.chair_number += 1
         batch.add(
@@ -71,7 +81,7 @@ def _allocate_chair(
             ),
         )
         site.chair_ids.append(chair_id)
-    return site.chair_ids[fill[0]], start
+    return day, site.chair_ids[fill[0]], start
 
 
 def course(
@@ -107,7 +117,9 @@ def course(
     while plan_index <= len(gaps):
         if day >= end_day:
             break
-        chair_id, local_start = _allocate_chair(ctx, batch, site_index, day, block)
+        day, chair_id, local_start = _allocate_chair(ctx, batch, site_index, day, block)
+        if day >= end_day:
+            break
         starts = clock.utc(day, local_start)
         ends = starts + block
         if first_start is None:
@@ -165,7 +177,7 @@ def course(
                 "cancelled" if status == "cancelled" else "expired",
             )
             attempts += 1
-            day = clock.weekday_on_or_after(day + 2)
+            day = clock.weekday_near(day + 2, after=day)
             continue
         attempts = 0
         completed += 1
@@ -195,7 +207,7 @@ def course(
             stopped = True
             break
         if plan_index <= len(gaps):
-            day = clock.weekday_on_or_after(day + gaps[plan_index - 1])
+            day = clock.weekday_near(day + gaps[plan_index - 1], after=day)
     if first_start is None:
         ctx.ids["courses"] -= 1  # nothing booked before the end of the history: no course
         return None
@@ -246,7 +258,9 @@ def course(
     scale.course_end(last_completed_day - first_day, relapse_after)
     next_course = None
     if relapse_after is not None and rng.random() < 0.6:
-        next_course = clock.weekday_on_or_after(last_completed_day + relapse_after + rng.randint(14, 60))
+        next_course = clock.weekday_near(
+            last_completed_day + relapse_after + rng.randint(14, 60), after=last_completed_day
+        )
     horizon = min(end_day - 4, next_course - 10 if next_course else end_day, last_completed_day + 190)
     month = 1
     while last_completed_day + 30 * month < horizon:
