@@ -83,7 +83,7 @@ fi
 access=()
 [ "${ACCESS_LOG:-1}" = 1 ] && access=(--access-logfile -)
 echo "gunicorn: $WORKERS workers on http://$HOST:$PORT/ · PostgreSQL $DB · tasks: $TASKS ($TASK_WORKERS worker(s))"
-$BIN/gunicorn ketaflow.config.wsgi --workers "$WORKERS" --bind "$HOST:$PORT" "${access[@]}" \
+$BIN/gunicorn ketaflow.config.wsgi --config python:ketaflow.config.gunicorn --workers "$WORKERS" --bind "$HOST:$PORT" "${access[@]}" \
   --log-level warning --timeout 30 --keep-alive 5 --max-requests 5000 --max-requests-jitter 500 &
 children+=($!)
 wait "${children[-1]}"
