@@ -153,3 +153,25 @@ def test_session_for_page_attaches_the_people_and_the_course_location(
         assert (loaded.nurse.pk, loaded.prescriber.pk) == (session.nurse_id, session.prescriber_id)
         assert loaded.course.location == loaded.location
         assert loaded.course.protocol.pk and loaded.chair.pk and loaded.patient.pk
+
+
+def test_flowsheet_shows_whole_numbers_rounded_half_up(
+    clinic: Any, as_persona: Any, session: InfusionSession
+) -> None:
+    VitalsReading.objects.create(
+        session=session,
+        taken_at=session.started_at + dt.timedelta(minutes=5),
+        sbp_mmhg=126.5,
+        dbp_mmhg=79.5,
+        hr_per_min=74.4,
+        spo2_pct=97.5,
+        rr_per_min=None,
+        etco2_mmhg=38.0,
+        moaas=4,
+        cadss=0,
+        recorded_by=clinic.user("nina"),
+    )
+    html = as_persona("nina").get(reverse("treatment:session", kwargs={"session_uuid": session.uuid}))
+    row = next(r for r in html.content.decode().split("<tr>") if "127/80" in r)
+    cells = [c.split("</td>")[0] for c in row.split("<td>")[1:]]
+    assert cells[1:] == ["127/80", "74", "98", "", "38.0", "", "4", "0", ""]
