@@ -1,6 +1,6 @@
 """Analytics benchmark on PostgreSQL: every dashboard panel at 100,000 patients / about 1,000,000 sessions.
 
-The data come from the bulk synthetic history (``ketaflow demo --patients N``, ketaflow/core/bulk_demo.py),
+The data come from the bulk synthetic history (``ketaflow demo --patients N``, ketaflow/core/bulk/),
 written once into a dedicated database and reused while it holds exactly N bulk patients. Each panel's selector
 runs on the last 365 days at every location (and on the whole three-year history) and the table shows the best of
 ``RUNS`` timings and the number of queries. Two panels are also computed by a naive peer that loads the rows and
@@ -54,7 +54,7 @@ def populate(patients: int) -> str:
     from django.core.management import call_command
     from django.db import connection
 
-    from ketaflow.core.bulk_demo import CHART_PREFIX
+    from ketaflow.core.bulk import CHART_PREFIX
     from ketaflow.patients.models import Patient
 
     call_command("migrate", verbosity=0)

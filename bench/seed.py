@@ -1,7 +1,7 @@
 """Bulk synthetic history benchmark: ``ketaflow demo --patients N`` into fresh SQLite and PostgreSQL databases.
 
 Each database is loaded by its own child process (settings are read once per process): migrate, the demo clinic,
-then ``ketaflow.core.bulk_demo.generate`` timed on its own. Prints one table per run (database, patients, rows,
+then ``ketaflow.core.bulk.generate`` timed on its own. Prints one table per run (database, patients, rows,
 seconds, rows per second) and the rows per table side by side. Issue #11 goal: under 120 s for 100,000 patients.
 
 ``BENCH_PATIENTS`` (or the first argument) sets the size (default 100,000). PostgreSQL:
@@ -36,7 +36,7 @@ def child(vendor: str, patients: int) -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from ketaflow.core.bulk_demo import generate
+    from ketaflow.core.bulk import generate
     from ketaflow.core.demo import load_demo
 
     call_command("migrate", verbosity=0)

@@ -15,7 +15,7 @@ import pytest
 from django.db import connection, transaction
 from django.db.models import F, Q
 
-from ketaflow.core.bulk_demo import generate, secondary_indexes, table_specs, verify_foreign_keys
+from ketaflow.core.bulk import generate, secondary_indexes, table_specs, verify_foreign_keys
 from ketaflow.core.demo import load_demo
 from ketaflow.domain import instruments
 from ketaflow.domain import ledger as dl

@@ -64,7 +64,7 @@ def test_missing_secret_key_in_production_is_one_clear_line(tmp_path: Any) -> No
 
 @pytest.mark.django_db
 def test_bulk_demo_writes_synthetic_patients_with_their_history() -> None:
-    from ketaflow.core.bulk_demo import generate
+    from ketaflow.core.bulk import generate
     from ketaflow.core.demo import load_demo
     from ketaflow.scheduling.models import Appointment
 

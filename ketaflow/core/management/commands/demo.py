@@ -50,7 +50,7 @@ class Command(KetaflowCommand):
 
     def _bulk(self, options: dict[str, Any]) -> None:
         """Large synthetic histories for scale tests, written in bulk with a progress bar (rows/s)."""
-        from ketaflow.core.bulk_demo import generate_with_progress
+        from ketaflow.core.bulk import generate_with_progress
 
         load_demo(patients=20)
         summary = generate_with_progress(
