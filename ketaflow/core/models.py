@@ -124,6 +124,9 @@ class AuditEvent(models.Model):
         indexes = [
             models.Index(fields=["actor", "occurred_at"]),
             models.Index(fields=["object_type", "object_uuid"]),
+            # The audit page's "user" filter matches the label (it also finds deleted or renamed accounts);
+            # every chart read adds a line, so without this a rarely seen name scans the whole log.
+            models.Index(fields=["actor_label", "-occurred_at"], name="audit_actor_label_recent"),
         ]
 
     def __str__(self) -> str:
