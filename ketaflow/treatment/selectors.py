@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,6 +54,11 @@ class BoardRow:
     cards: list[BoardCard] = field(default_factory=list)
 
 
+def natural_key(label: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort key that puts "Chair 2" before "Chair 10" (numbers compare as numbers, text case-insensitively)."""
+    return tuple((0, int(part)) if part.isdigit() else (1, part.lower()) for part in re.split(r"(\d+)", label))
+
+
 def _fmt(value: dt.datetime, tz: Any) -> str:
     return timezone.localtime(value, tz).strftime("%H:%M")
 
@@ -78,10 +84,8 @@ def board(*, location: Location, day: dt.date, now: dt.datetime | None = None) -
     tz = location.tz
     opens = dt.datetime.combine(day, BOARD_OPENS, tzinfo=tz)
     midnight = dt.datetime.combine(day, dt.time(0), tzinfo=tz)
-    rows = {
-        c.pk: BoardRow(chair=c)
-        for c in Chair.objects.filter(location=location, is_active=True).order_by("label")
-    }
+    chairs = Chair.objects.filter(location=location, is_active=True)
+    rows = {c.pk: BoardRow(chair=c) for c in sorted(chairs, key=lambda c: natural_key(c.label))}
     sessions = (
         InfusionSession.objects.current()
         .filter(location=location, starts_at__gte=midnight, starts_at__lt=midnight + dt.timedelta(days=1))

@@ -81,3 +81,13 @@ def test_each_open_card_offers_every_chair_with_its_own_selected(clinic: Any, as
     assert len(options) == clinic.wdm.chairs.filter(is_active=True).count()
     assert ("Chair &lt;2&gt; &amp; &quot;window&quot;", True) in by_label
     assert sum(selected for _, selected in by_label) == 1
+
+
+def test_chairs_are_listed_in_number_order(clinic: Any, as_persona: Any) -> None:
+    import re
+
+    for number in range(5, 12):
+        clinic.wdm.chairs.create(label=f"Chair {number}")
+    html = as_persona("frank").get(reverse("treatment:board"), HTTP_HX_REQUEST="true").content.decode()
+    labels = re.findall(r'<div class="board-chair" role="rowheader">([^<]+)</div>', html)
+    assert labels == [f"Chair {n}" for n in range(1, 12)]
