@@ -56,7 +56,9 @@ class BoardRow:
 
 def natural_key(label: str) -> tuple[tuple[int, int | str], ...]:
     """Sort key that puts "Chair 2" before "Chair 10" (numbers compare as numbers, text case-insensitively)."""
-    return tuple((0, int(part)) if part.isdigit() else (1, part.lower()) for part in re.split(r"(\d+)", label))
+    return tuple(
+        (0, int(part)) if part.isdigit() else (1, part.lower()) for part in re.split(r"(\d+)", label)
+    )
 
 
 def _fmt(value: dt.datetime, tz: Any) -> str:
