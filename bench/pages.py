@@ -65,8 +65,6 @@ def main() -> int:
         }
     )
     sys.path.insert(0, str(ROOT))
-    import datetime as dt
-
     import django
 
     django.setup()
@@ -78,64 +76,49 @@ def main() -> int:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
+    from bench.load import endpoints
     from ketaflow.accounts.models import User
     from ketaflow.api.tokens import api_token_create, api_token_revoke
     from ketaflow.clinics.models import Location
     from ketaflow.patients.models import Patient
     from ketaflow.testing import login
-    from ketaflow.treatment.models import InfusionSession
 
     call_command("collectstatic", interactive=False, verbosity=0)
     wdm = Location.objects.get(slug="west-des-moines")
     nina = login(Client(), User.objects.get(username="nina"))
     nina.post("/clinic/switch-location/", {"location": str(wdm.uuid), "next": "/staff/"})
-    frank = login(Client(), User.objects.get(username="frank"))
-    public = Client()
     token, raw = api_token_create(
         user=User.objects.get(username="mia"),
         scopes=["read:clinical", "read:schedule"],
         days=1,
         name="pages bench",
     )
-    api = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
-    patients = list(
-        Patient.objects.filter(preferred_location=wdm).order_by("?").values_list("uuid", flat=True)[:N]
-    )
-    live = (
-        InfusionSession.objects.filter(
-            location=wdm, status__in=["infusing", "recovering", "checklist_done", "arrived"]
-        )
-        .order_by("-starts_at")
-        .values_list("uuid", flat=True)
-        .first()
-    )
-    week = (dt.date.today() + dt.timedelta(days=8)).isoformat()
+    clients = {
+        "nina": nina,
+        "frank": login(Client(), User.objects.get(username="frank")),
+        "public": Client(),
+        "api": Client(HTTP_AUTHORIZATION=f"Bearer {raw}"),
+    }
+    htmx = {"HTTP_HX_REQUEST": "true"}
+    # The load benchmark's read pages with the same paths and people, after the two floors.
     pages: list[tuple[str, Client, list[str], dict[str, str], int]] = [
-        ("floor /healthz", public, ["/healthz"], {}, 200),
+        ("floor /healthz", clients["public"], ["/healthz"], {}, 200),
         ("floor staff 404", nina, [f"/treatment/sessions/{uuid.uuid4()}/"], {}, 404),
-        ("day board (htmx)", nina, ["/treatment/board/"], {"HTTP_HX_REQUEST": "true"}, 200),
-        ("patient chart", nina, [f"/patients/{p}/" for p in patients], {}, 200),
-        ("session page", nina, [f"/treatment/sessions/{live}/"] if live else [], {}, 200),
-        ("booking search", public, [f"/book/?location=west-des-moines&from={week}"], {}, 200),
-        ("schedule day", frank, [f"/staff/schedule/?day={dt.date.today().isoformat()}"], {}, 200),
-        ("patient search", frank, ["/patients/?q=Mi", "/patients/?q=Ro", "/patients/"], {}, 200),
-        ("API patients", api, ["/api/v1/patients?limit=50"], {}, 200),
-        ("API appointments", api, ["/api/v1/appointments?limit=50"], {}, 200),
-        ("public home", public, ["/", "/locations/", "/faq/"], {}, 200),
+    ] + [
+        (e.label, clients[e.who], list(e.paths), htmx if e.htmx else {}, 200)
+        for e in endpoints()
+        if e.method == "GET"
     ]
     print(
         f"\nIn-process server time per page, {DB} ({Patient.objects.count():,} patients), {os.cpu_count()} cores"
     )
     print(
-        f"{'page':<20}{'median ms':>10}{'min ms':>8}{'queries':>8}{'bytes':>8}{'x /healthz':>11}{'x staff 404':>12}"
+        f"{'page':<20}{'median ms':>10}{'min ms':>8}{'queries':>8}{'bytes':>9}{'x /healthz':>11}{'x staff 404':>12}"
     )
     floors: dict[str, float] = {}
     try:
         for label, client, paths, headers, status in pages:
-            if not paths:
-                print(f"{label:<20} (no live session today)")
-                continue
-            for path in paths:  # warm the process's caches and the connection
+            for path in paths[:3]:  # warm the process's caches and the connection
                 client.get(path, **headers)
             times, queries, size = [], 0, 0
             for index in range(N):
