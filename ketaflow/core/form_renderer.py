@@ -5,7 +5,8 @@ including one ``select_option.html`` per choice), which costs 0.3-1 ms per field
 fields. The inputs, selects, options and text areas below produce exactly the HTML of Django's own templates
 (``ketaflow/core/tests/test_form_renderer.py`` renders every field of every form in the project both ways and
 compares; like Django's renderer, the outer whitespace of a widget's HTML is stripped, so only an included
-option keeps its trailing newline). Any other widget, or any template a project overrides, goes through the templates as before.
+option keeps its trailing newline). Any other widget, or any template a project overrides, goes through the
+templates as before.
 """
 
 from __future__ import annotations

@@ -197,9 +197,9 @@ def intake_summary_for_chart(*, patient: Patient) -> dict[str, Any]:
     newest = (
         responses.filter(instrument=OuterRef("instrument")).order_by("-completed_at", "-id").values("pk")[:1]
     )
-    latest_scores: dict[str, QuestionnaireResponse] = {}
-    for response in responses.filter(pk=Subquery(newest)).order_by("-completed_at", "-id"):
-        latest_scores.setdefault(response.instrument, response)
+    latest_scores = {
+        r.instrument: r for r in responses.filter(pk=Subquery(newest)).order_by("-completed_at", "-id")
+    }
     reviews = list(
         CandidacyReview.objects.current()
         .filter(patient=patient)
