@@ -14,7 +14,7 @@ import math
 
 from django.db import transaction
 
-from ketaflow.core.demo import CLINIC_NAME, DemoLocation, _location
+from ketaflow.core.demo import CLINIC_NAME, DemoLocation, location_ensure
 
 PATIENTS_PER_SITE = 3_500
 # Invented addresses in real towns (the ZIP centroids place them on the location finder's map).
@@ -86,7 +86,7 @@ def ensure_group_sites(count: int) -> int:
         slug = town.lower().replace(" ", "-")
         if Location.objects.filter(slug=slug).exists():
             continue
-        location = _location(
+        location = location_ensure(
             DemoLocation(
                 slug,
                 town,

@@ -126,7 +126,8 @@ LAST_NAMES = [
 ]
 
 
-def _location(demo: DemoLocation, clinic: Clinic) -> Location:
+def location_ensure(demo: DemoLocation, clinic: Clinic) -> Location:
+    """Create or refresh one demo location: address, ZIP centroid, weekday hours, chairs 1-4, a room, holidays."""
     centroid = zipcodes.matching(demo.zip_code)[0]
     location, _ = Location.objects.update_or_create(
         slug=demo.slug,
@@ -169,7 +170,7 @@ def load_demo(patients: int = 20, seed: int = 2026, *, extras: bool = True) -> d
     clinic, _ = Clinic.objects.get_or_create(
         name=CLINIC_NAME, defaults={"legal_name": f"{CLINIC_NAME}, P.C."}
     )
-    by_slug = {demo.slug: _location(demo, clinic) for demo in LOCATIONS}
+    by_slug = {demo.slug: location_ensure(demo, clinic) for demo in LOCATIONS}
 
     for persona in PERSONAS:
         user, created = User.objects.get_or_create(
