@@ -273,41 +273,27 @@ def replay_ledger(ctx: BulkContext, start: LedgerStart, put: Callable[[Rows], No
             for box, drawn in holds.pop(session):
                 administered = min(drawn, left)
                 left -= administered
-                if administered:
+                # What was drawn is given, and what is left of it is wasted in front of a witness.
+                for kind, quantity, witness, reason in (
+                    ("administration", administered, None, ""),
+                    ("waste", drawn - administered, prescriber, WASTE_REASON),
+                ):
+                    if not quantity:
+                        continue
                     before = (box[1], box[2], box[3])
                     custody_before = stock.custody
-                    box[2] -= administered
-                    stock.custody -= administered
+                    box[2] -= quantity
+                    stock.custody -= quantity
                     line(
                         stock,
                         box,
-                        "administration",
+                        kind,
                         at,
                         nurse,
-                        None,
-                        administered,
+                        witness,
+                        quantity,
                         session,
-                        "",
-                        None,
-                        before,
-                        custody_before,
-                    )
-                wasted = drawn - administered
-                if wasted:
-                    before = (box[1], box[2], box[3])
-                    custody_before = stock.custody
-                    box[2] -= wasted
-                    stock.custody -= wasted
-                    line(
-                        stock,
-                        box,
-                        "waste",
-                        at,
-                        nurse,
-                        prescriber,
-                        wasted,
-                        session,
-                        WASTE_REASON,
+                        reason,
                         None,
                         before,
                         custody_before,
